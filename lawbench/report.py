@@ -1,0 +1,76 @@
+"""Readable summary tables of an eval run (rich; plain text when stdout is not a terminal)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from lawbench.evaluate import LAWSHIFT_METRICS
+
+SHORT = {"charge_acc": "charge", "term_acc": "term", "term_score": "t.score", "verdict_acc": "verdict", "parse_rate": "parsed"}
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, (int, float)) else "—"
+
+
+def _metric_table(results: dict, names: list[str], title: str):
+    from rich.table import Table
+
+    found = {key.split(",")[0] for name in names for key in results["results"].get(name, {})
+             if "," in key and "_stderr" not in key and not key.startswith("shift_gap_")}
+    metrics = [m for m in LAWSHIFT_METRICS if m in found] + sorted(found - set(LAWSHIFT_METRICS))
+    table = Table(title=title, title_justify="left")
+    table.add_column("task")
+    table.add_column("n", justify="right")
+    for metric in metrics:
+        table.add_column(metric, justify="right")
+    for name in names:
+        entry = results["results"].get(name, {})
+        n = results.get("n-samples", {}).get(name, {}).get("effective", entry.get("sample_len", ""))
+        row = []
+        for metric in metrics:
+            value = entry.get(f"{metric},none")
+            stderr = entry.get(f"{metric}_stderr,none")
+            row.append(_fmt(value) + (f" ±{stderr:.3f}" if isinstance(stderr, (int, float)) else ""))
+        table.add_row(entry.get("alias", name).strip(), str(n), *row)
+    return table
+
+
+def _shift_table(shift: dict):
+    from rich.table import Table
+
+    table = Table(title="LawShift: original → poisoned (shift gap)", title_justify="left")
+    for column in ("scenario", "type", "n"):
+        table.add_column(column)
+    for metric in LAWSHIFT_METRICS:
+        table.add_column(SHORT[metric], justify="right")
+    rows = [("ALL (pooled)", "", "", shift.get("pooled", {}))]
+    for name, row in shift.get("scenarios", {}).items():
+        cells = {m: {"original": row.get("original", {}).get(m), "poisoned": row.get("poisoned", {}).get(m),
+                     "shift_gap": row.get("shift_gap", {}).get(m)} for m in LAWSHIFT_METRICS}
+        rows.append((name, row["type"], str(row.get("n_original") or row.get("n_poisoned") or ""), cells))
+    for name, kind, n, cells in rows:
+        rendered = []
+        for metric in LAWSHIFT_METRICS:
+            cell = cells.get(metric) or {}
+            gap = cell.get("shift_gap")
+            rendered.append(f"{_fmt(cell.get('original'))}→{_fmt(cell.get('poisoned'))}"
+                            + (f" ({gap:+.2f})" if isinstance(gap, (int, float)) else ""))
+        table.add_row(name, kind, n, *rendered)
+    return table
+
+
+def print_summary(results: dict, console=None) -> None:
+    """Group and task scores, then the LawShift scenario table when LawShift was run."""
+    from rich.console import Console
+
+    # Not a terminal (logs, CI): rich would wrap at 80 columns; these tables read better wider.
+    console = console or Console(width=None if sys.stdout.isatty() else 160)
+    groups = list(results.get("groups", {}))
+    leaves = [n for n in results.get("results", {}) if n not in groups and not n.startswith("lawshift_")]
+    if groups or leaves:
+        console.print(_metric_table(results, groups + leaves, "Scores (mean ± stderr)"))
+    shift = results.get("lawbench", {}).get("shift", {})
+    if shift.get("scenarios"):
+        console.print(_shift_table(shift))

@@ -1,0 +1,1 @@
+"""Tiny from-scratch models and the synthetic corpus they are trained on."""

@@ -1,0 +1,51 @@
+"""CLI surface: fast help without heavy imports, `lawbench tasks`, argument errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from lawbench.tasks import TASKS_DIR
+
+HEAVY = ("torch", "transformers", "lm_eval", "trl", "datasets", "peft")
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lawbench", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_help_imports_no_heavy_library():
+    code = ("import sys; from lawbench.cli import build_parser; import contextlib, io\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try: build_parser().parse_args(['--help'])\n"
+            "    except SystemExit: pass\n"
+            f"print([m for m in {HEAVY!r} if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_help_lists_the_commands():
+    done = run("--help")
+    assert done.returncode == 0
+    for command in ("eval", "tasks", "model"):
+        assert command in done.stdout
+    eval_help = run("eval", "--help").stdout
+    for flag in ("--model", "--tasks", "--data-dir", "--limit", "--batch-size", "--gen-kwargs", "--backend",
+                 "--output-dir", "--run-name", "--stage", "--base-model", "--load-in-4bit", "--base-url",
+                 "--no-chat-template", "--trust-remote-code"):
+        assert flag in eval_help
+
+
+def test_tasks_command():
+    done = run("tasks")
+    assert done.returncode == 0 and "lawshift_original  (31 members)" in done.stdout
+    assert run("tasks", "--path").stdout.strip() == str(TASKS_DIR)
+    catalog = json.loads(run("tasks", "--json").stdout)
+    assert len(catalog["subtasks"]) == 62
+
+
+def test_argument_errors_exit_nonzero():
+    assert run("eval").returncode == 2  # --model is required
+    bad = run("eval", "--model", "m", "--limit", "lots")
+    assert bad.returncode == 2 and "--limit takes a number" in bad.stderr

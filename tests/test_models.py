@@ -1,0 +1,112 @@
+"""Model resolution and backend argument mapping (no GPU needed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lawbench.errors import ModelError
+from lawbench.models.load import api_base_url, api_model_args, pick_device_dtype, vllm_model_args
+from lawbench.models.resolve import ModelOptions, ResolvedModel, resolve_model
+
+
+def make_checkpoint(folder):
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text("{}", encoding="utf-8")
+    return folder
+
+
+def make_adapter(folder, base):
+    folder.mkdir(parents=True)
+    (folder / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": base}), encoding="utf-8")
+    return folder
+
+
+def test_checkpoint_and_hub_id(tmp_path):
+    ckpt = make_checkpoint(tmp_path / "ckpt")
+    assert resolve_model(ModelOptions(str(ckpt))) == ResolvedModel("checkpoint", str(ckpt.resolve()))
+    assert resolve_model(ModelOptions("Qwen/Qwen2.5-0.5B-Instruct")).kind == "hub"
+
+
+def test_adapter_base_from_config_relative_or_flag(tmp_path):
+    base = make_checkpoint(tmp_path / "base")
+    adapter = make_adapter(tmp_path / "adapter", str(base))
+    resolved = resolve_model(ModelOptions(str(adapter)))
+    assert (resolved.kind, resolved.path, resolved.adapter) == ("adapter", str(base.resolve()), str(adapter.resolve()))
+    relative = make_adapter(tmp_path / "adapter2", "../base")  # recorded relative to the adapter
+    assert resolve_model(ModelOptions(str(relative))).path == str(base.resolve())
+    hub_based = make_adapter(tmp_path / "adapter3", "Qwen/Qwen2.5-7B")
+    assert resolve_model(ModelOptions(str(hub_based))).path == "Qwen/Qwen2.5-7B"
+    override = resolve_model(ModelOptions(str(hub_based), base_model=str(base)))
+    assert override.path == str(base.resolve())
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda p: str(p / "missing"), "model not found"),
+        (lambda p: str(make_adapter(p / "a", "/nowhere/base")), "base model '/nowhere/base' of adapter"),
+        (lambda p: str(make_adapter(p / "a", "")), "names no base model"),
+        (lambda p: (p / "empty").mkdir() or str(p / "empty"), "holds neither config.json"),
+        (lambda p: (p / "f.bin").write_text("x") and str(p / "f.bin"), "is a file"),
+    ],
+)
+def test_resolution_errors_are_one_line(tmp_path, setup, message):
+    with pytest.raises(ModelError) as err:
+        resolve_model(ModelOptions(setup(tmp_path)))
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_backend_flag_errors(tmp_path):
+    with pytest.raises(ModelError, match="needs --base-url"):
+        resolve_model(ModelOptions("gpt-x", backend="api"))
+    with pytest.raises(ModelError, match="only used with --backend api"):
+        resolve_model(ModelOptions(str(make_checkpoint(tmp_path / "c")), base_url="http://x"))
+    with pytest.raises(ModelError, match="for PEFT adapters"):
+        resolve_model(ModelOptions(str(tmp_path / "c"), base_model="x/y"))
+
+
+def test_vllm_arguments():
+    opts = ModelOptions("adapter", backend="vllm", load_in_4bit=True, max_length=4096, trust_remote_code=True)
+    args = vllm_model_args(opts, ResolvedModel("adapter", "Qwen/Qwen2.5-7B", adapter="/tmp/a"), "bfloat16", 8)
+    assert args == {"pretrained": "Qwen/Qwen2.5-7B", "dtype": "bfloat16", "trust_remote_code": True,
+                    "batch_size": "auto", "max_model_len": 4096, "lora_local_path": "/tmp/a",
+                    "quantization": "bitsandbytes"}
+    plain = vllm_model_args(ModelOptions("m", backend="vllm", batch_size=16), ResolvedModel("hub", "m"), "float16", 16)
+    assert plain == {"pretrained": "m", "dtype": "float16", "trust_remote_code": False, "batch_size": 16}
+
+
+def test_api_arguments():
+    assert api_base_url("http://localhost:8000/v1/") == "http://localhost:8000/v1/chat/completions"
+    assert api_base_url("http://h/v1/chat/completions") == "http://h/v1/chat/completions"
+    args = api_model_args(ModelOptions("qwen", backend="api", base_url="http://h:1/v1", num_concurrent=4))
+    assert args["model"] == "qwen" and args["num_concurrent"] == 4
+    assert args["tokenized_requests"] is False and args["tokenizer_backend"] is None
+
+
+def test_cpu_defaults_and_cuda_only_paths(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert pick_device_dtype(ModelOptions("m")) == ("cpu", "float32")
+    assert pick_device_dtype(ModelOptions("m", dtype="bfloat16")) == ("cpu", "bfloat16")
+    with pytest.raises(ModelError, match="no CUDA GPU"):
+        pick_device_dtype(ModelOptions("m", device="cuda"))
+    from lawbench.models.load import check_4bit_available
+
+    with pytest.raises(ModelError, match="--load-in-4bit needs a CUDA GPU"):
+        check_4bit_available()
+
+
+def test_vllm_missing_gives_install_hint(tmp_path, monkeypatch):
+    import importlib.util
+
+    from lawbench.models.load import build_lm
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real(name, *a))
+    ckpt = make_checkpoint(tmp_path / "ckpt")
+    opts = ModelOptions(str(ckpt), backend="vllm")
+    with pytest.raises(ModelError, match=r"pip install 'lawbench\[vllm\]'"):
+        build_lm(opts, resolve_model(opts))
