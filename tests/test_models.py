@@ -110,3 +110,19 @@ def test_vllm_missing_gives_install_hint(tmp_path, monkeypatch):
     opts = ModelOptions(str(ckpt), backend="vllm")
     with pytest.raises(ModelError, match=r"pip install 'lawbench\[vllm\]'"):
         build_lm(opts, resolve_model(opts))
+
+
+def test_chat_template_without_system_role_keeps_instructions(tiny_model):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from lawbench.models.hflm import LawbenchHFLM, merge_system_into_user
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    tokenizer.chat_template = (
+        "{% for m in messages %}{% if m['role'] == 'system' %}{{ raise_exception('System role not supported') }}"
+        "{% endif %}<{{ m['role'] }}>{{ m['content'] }}{% endfor %}")
+    lm = LawbenchHFLM(pretrained=AutoModelForCausalLM.from_pretrained(tiny_model), tokenizer=tokenizer,
+                      backend="causal")
+    chat = [{"role": "system", "content": "回答格式"}, {"role": "user", "content": "案件事实"}]
+    assert lm.apply_chat_template(chat) == "<user>回答格式\n\n案件事实"
+    assert merge_system_into_user([{"role": "system", "content": "s"}]) == [{"role": "user", "content": "s"}]

@@ -2,7 +2,7 @@
 
 * ``hf``: lawbench loads the model and tokenizer with transformers (PEFT adapters merged into the
   base unless it is 4-bit quantised; bitsandbytes NF4 with ``--load-in-4bit``) and hands them to
-  lm-eval's ``HFLM``. One code path serves tiny local models and real checkpoints.
+  lm-eval's ``HFLM`` (see :mod:`lawbench.models.hflm` for the one behaviour lawbench changes). One code path serves tiny local models and real checkpoints.
 * ``vllm``: lm-eval's ``vllm`` model (optional extra ``lawbench[vllm]``, CUDA).
 * ``api``: lm-eval's ``local-chat-completions`` against an OpenAI-compatible server; the API key
   is read from ``$OPENAI_API_KEY``.
@@ -192,9 +192,9 @@ def build_lm(options: ModelOptions, resolved: ResolvedModel) -> LoadedModel:
         if options.load_in_4bit:
             check_4bit_available()
         model, tokenizer = load_hf_model(options, resolved, device, dtype)
-        from lm_eval.models.huggingface import HFLM
+        from lawbench.models.hflm import LawbenchHFLM
 
-        lm = HFLM(pretrained=model, tokenizer=tokenizer, backend="causal", batch_size=batch_size,
+        lm = LawbenchHFLM(pretrained=model, tokenizer=tokenizer, backend="causal", batch_size=batch_size,
                   max_length=options.max_length, trust_remote_code=options.trust_remote_code)
     template = getattr(tokenizer, "chat_template", None) if options.chat_template else None
     return LoadedModel(lm, template or None, device, dtype, time.perf_counter() - start,
