@@ -14,24 +14,30 @@ def _fmt(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, (int, float)) else "—"
 
 
+def _metric_columns(results: dict, names: list[str]) -> list[tuple[str, str]]:
+    """(metric, filter) pairs present in these entries, LawShift metrics first."""
+    found = {tuple(key.split(",", 1)) for name in names for key in results["results"].get(name, {})
+             if "," in key and "_stderr" not in key and not key.startswith("shift_gap_")}
+    order = {metric: i for i, metric in enumerate(LAWSHIFT_METRICS)}
+    return sorted(found, key=lambda mf: (order.get(mf[0], len(order)), mf))
+
+
 def _metric_table(results: dict, names: list[str], title: str):
     from rich.table import Table
 
-    found = {key.split(",")[0] for name in names for key in results["results"].get(name, {})
-             if "," in key and "_stderr" not in key and not key.startswith("shift_gap_")}
-    metrics = [m for m in LAWSHIFT_METRICS if m in found] + sorted(found - set(LAWSHIFT_METRICS))
+    columns = _metric_columns(results, names)
     table = Table(title=title, title_justify="left")
     table.add_column("task")
     table.add_column("n", justify="right")
-    for metric in metrics:
-        table.add_column(metric, justify="right")
+    for metric, filter_name in columns:
+        table.add_column(metric if filter_name == "none" else f"{metric} ({filter_name})", justify="right")
     for name in names:
         entry = results["results"].get(name, {})
         n = results.get("n-samples", {}).get(name, {}).get("effective", entry.get("sample_len", ""))
         row = []
-        for metric in metrics:
-            value = entry.get(f"{metric},none")
-            stderr = entry.get(f"{metric}_stderr,none")
+        for metric, filter_name in columns:
+            value = entry.get(f"{metric},{filter_name}")
+            stderr = entry.get(f"{metric}_stderr,{filter_name}")
             row.append(_fmt(value) + (f" ±{stderr:.3f}" if isinstance(stderr, (int, float)) else ""))
         table.add_row(entry.get("alias", name).strip(), str(n), *row)
     return table

@@ -37,3 +37,54 @@ def write_lawshift(root: Path, scenarios: dict[str, int], charge: str = "容留�
             (folder / f"articles_{side}.json").write_text(
                 json.dumps({"354-0-0": article}, ensure_ascii=False), encoding="utf-8")
     return base
+
+
+# --------------------------------------------------------------------------- multiple-choice sources
+MC_QUESTIONS = (
+    ("下列哪一项属于民事法律行为？", ("订立合同", "违章停车", "闯红灯", "酒后驾车"), "A"),
+    ("我国的根本大法是哪一部法律？", ("刑法", "民法典", "宪法", "行政法"), "C"),
+    ("下列哪些属于刑罚的主刑？", ("管制", "拘役", "罚金", "有期徒刑"), "ABD"),
+    ("Which body enacts statutes in a parliamentary system?", ("The courts", "The legislature", "The police", "The press"), "B"),
+)
+
+
+def write_mc_sources(root: Path, n: int = 4) -> Path:
+    """All five legal multiple-choice layouts with ``n`` synthetic questions each (plus few-shot pools)."""
+    import csv
+
+    root = Path(root)
+
+    def rows(multi: bool = False):
+        picked = [q for q in MC_QUESTIONS if (len(q[2]) > 1) == multi] or list(MC_QUESTIONS)
+        return [picked[i % len(picked)] for i in range(n)]
+
+    def write(path: Path, header, body):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            if header:
+                writer.writerow(header)
+            writer.writerows(body)
+
+    for split in ("dev", "test"):
+        write(root / "mmlu_legal" / split / f"jurisprudence_{split}.csv", None,
+              [[q, *opts, a] for q, opts, a in rows()])
+        write(root / "cmmlu_legal" / split / "college_law.csv", ["", "Question", "A", "B", "C", "D", "Answer"],
+              [[i, q, *opts, a] for i, (q, opts, a) in enumerate(rows())])
+    for split in ("dev", "val"):
+        write(root / "ceval_legal" / split / f"law_{split}.csv", ["id", "question", "A", "B", "C", "D", "answer"],
+              [[i, q, *opts, a] for i, (q, opts, a) in enumerate(rows())])
+    jec = root / "jecqa" / "0_train.jsonl"
+    jec.parent.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps({"id": f"x_{i}", "statement": q, "option_list": dict(zip("ABCD", opts)), "answer": list(a),
+                         "type": "0"}, ensure_ascii=False)
+             for i, (q, opts, a) in enumerate(rows(False) * 3 + rows(True) * 3)]
+    jec.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    header = ["input", "output", "A", "B", "C", "D", "source", "multichoice"]
+    for kind, multi in (("sing", False), ("mult", True)):
+        write(root / "disc_law_eval" / "objective" / f"mcq_{kind}_nje.csv", header,
+              [[q, a, *opts, "synthetic", str(multi)] for q, opts, a in rows(multi)])
+        shots = [[q + "".join(f"\n{x}.{o}" for x, o in zip("ABCD", opts)),
+                  "\n".join(f"{x}.{o}" for x, o in zip("ABCD", opts) if x in a)] for q, opts, a in rows(multi)]
+        write(root / "disc_law_eval" / "few_shot" / f"mcq_{kind}_examples.csv", ["input", "output"], shots)
+    return root
