@@ -108,13 +108,28 @@ def _add_model_parser(sub) -> None:
     i.set_defaults(func=cmd_model_init)
 
 
+RECIPE_NAMES = ("pt", "sft", "rs-sft")
+
+
+def _add_recipe_parser(sub) -> None:
+    # The recipe's own flags are parsed by TRL's parser (every TRL config field is a flag), so this
+    # parser only picks the recipe and hands the rest over; `lawbench recipe sft --help` shows them all.
+    p = sub.add_parser("recipe", add_help=False, help="train a checkpoint (pt, sft, rs-sft) with TRL, optionally evaluate it",
+                       description="lawbench recipe NAME --model M --dataset D --output-dir OUT [--config YAML] "
+                       "[--then-eval] [TRL / transformers training flags]; `lawbench recipe NAME --help` lists them.")
+    p.add_argument("name", choices=RECIPE_NAMES, metavar="{" + ",".join(RECIPE_NAMES) + "}")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_recipe)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lawbench", description="Evaluate and train legal LLMs.", epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"lawbench {__version__}")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                         help="lawbench's log level (lm-eval and transformers log warnings only unless DEBUG)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{eval,tasks,model}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{eval,tasks,recipe,model}")
     _add_eval_parser(sub)
+    _add_recipe_parser(sub)
     _add_tasks_parser(sub)
     _add_model_parser(sub)
     return parser
@@ -177,6 +192,12 @@ def cmd_tasks(args) -> int:
     return 0
 
 
+def cmd_recipe(args) -> int:
+    from lawbench.recipes.runner import main as recipe_main
+
+    return recipe_main(args.name, args.args)
+
+
 def cmd_model_init(args) -> int:
     from lawbench.tiny.model import TinyModelConfig, init_tiny_model
 
@@ -198,11 +219,24 @@ def _setup_logging(level: str) -> None:
         logging.getLogger(name).setLevel(noisy_level)
 
 
+RECIPE_HELP = """usage: lawbench recipe {pt,sft,rs-sft} --model M --dataset D --output-dir OUT [--config YAML]
+                       [--then-eval [--tasks T] [--limit N] [--data-dir DIR]] [TRL / transformers flags]
+
+Train a checkpoint with TRL and optionally evaluate it. `lawbench recipe NAME --help` lists every flag of
+that recipe (its TRL config, TRL's ModelConfig for LoRA / QLoRA, and lawbench's own arguments).
+  pt      continued pretraining on raw text, with packing, data mixtures and per-source ("channel") loss
+  sft     supervised fine-tuning, loss on assistant tokens only
+  rs-sft  rejection sampling with lawbench's scorers, then 1/n-weighted SFT on the accepted answers"""
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    _setup_logging(args.log_level)
+    argv = sys.argv[1:] if argv is None else argv
     try:
+        if argv[:1] == ["recipe"] and (len(argv) == 1 or argv[1] in ("-h", "--help")):
+            print(RECIPE_HELP)  # the recipe parser hands --help to TRL's parser, which needs a recipe name
+            return 0
+        args = build_parser().parse_args(argv)
+        _setup_logging(args.log_level)
         return args.func(args)
     except LawbenchError as err:
         print(f"lawbench: error: {err}", file=sys.stderr)

@@ -195,3 +195,32 @@ def available_sides(data_dir: str | None, articles_mode: str = "new") -> tuple[s
         if name != "logs":
             log.warning("lawshift: ignoring folder %s/%s: not one of the 31 LawShift scenarios", root, name)
     return present, skipped
+
+
+# --------------------------------------------------------------------------- training prompts
+TEMPLATE_FILE = Path(__file__).with_name("_default_lawshift_template")
+
+
+@lru_cache(maxsize=1)
+def system_prompt() -> str:
+    """The task instructions (the lm-eval ``description``), so training prompts match evaluation prompts."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.add_multi_constructor("!", lambda loader, suffix, node: None)  # ignore lm-eval's !function tags
+    # Unstripped: lm-eval sends the description as the system message exactly as written.
+    return yaml.load(TEMPLATE_FILE.read_text(encoding="utf-8"), Loader=_Loader)["description"]
+
+
+def case_messages(record: dict, articles: dict[str, str]) -> list[dict]:
+    """A LawShift-format case as the chat the evaluation sends (system instructions + case)."""
+    return [{"role": "system", "content": system_prompt()},
+            {"role": "user", "content": build_prompt(record, "original", articles, None)}]
+
+
+def reference_answer(record: dict) -> str:
+    """The reference-format answer of a case: ``<answer>罪名 | 月数</answer>`` (``XT`` for death / life)."""
+    outcome = expected_outcome(record["charge"], record["prison_time"], "original", "V")
+    return f"<answer>{outcome.charge} | {outcome.term}</answer>"
