@@ -14,7 +14,7 @@ format              fields                                                 used 
 ``alpaca``          ``instruction`` (+ ``input``) + ``output``               sft
 ``messages``        ``messages``: [{role, content}, ...]                     sft
 ``sharegpt``        ``conversations``: [{from, value}, ...]                  sft
-``lawshift``        ``fact``, ``relevant_articles``, ``charge``,             sft, rs-sft
+``lawshift``        ``fact``, ``relevant_articles``, ``charge``,             sft, rs-sft, pt (facts)
                     ``prison_time`` (+ ``--articles`` file)
 ``lawbench``        ``instruction``, ``question``, ``answer`` (LawBench)     sft, rs-sft
 ``preference``      ``prompt``, ``chosen``, ``rejected``                     dpo, kto, rm
@@ -170,7 +170,10 @@ def to_text(record, kind: str) -> str:
         return str(record["text"])
     if kind == "lawgpt_articles":
         return lawgpt_text(record)
-    raise DataError(f"pt needs raw text (a 'text' field, .txt files or lawgpt_zh articles), got {kind} records")
+    if kind == "lawshift":
+        return str(record["fact"])  # case facts are legal prose worth pretraining on
+    raise DataError(f"pt needs raw text (a 'text' field, .txt files, lawgpt_zh articles or LawShift case facts), "
+                    f"got {kind} records")
 
 
 def to_messages(record: dict, kind: str, where: str) -> list[dict]:
