@@ -122,14 +122,27 @@ def _add_recipe_parser(sub) -> None:
     p.set_defaults(func=cmd_recipe)
 
 
+def _add_pipeline_parser(sub) -> None:
+    p = sub.add_parser("pipeline", help="evaluate base, then train and evaluate each stage in order (resumable)",
+                       description="Evaluate the model as stage `base`, then run the stages in order, each from its "
+                       "parent's checkpoint, each evaluated on the same tasks. Layout: OUT/checkpoints/<stage>/, "
+                       "OUT/runs/<stage>/, OUT/logs/<stage>.log. Re-running skips finished stages.")
+    p.add_argument("--model", help="starting model (or `model:` in the config)")
+    p.add_argument("--stages", help="comma-separated, e.g. pt,sft,rs-sft,dpo,kto,rm,ppo,grpo (or `stages:` in the config)")
+    p.add_argument("--output-dir", required=True, help="pipeline folder OUT")
+    p.add_argument("--config", help="YAML: per-stage data and flags, parents, eval settings (see docs)")
+    p.set_defaults(func=cmd_pipeline)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lawbench", description="Evaluate and train legal LLMs.", epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"lawbench {__version__}")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                         help="lawbench's log level (lm-eval and transformers log warnings only unless DEBUG)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{eval,tasks,recipe,model}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{eval,tasks,recipe,pipeline,model}")
     _add_eval_parser(sub)
     _add_recipe_parser(sub)
+    _add_pipeline_parser(sub)
     _add_tasks_parser(sub)
     _add_model_parser(sub)
     return parser
@@ -196,6 +209,31 @@ def cmd_recipe(args) -> int:
     from lawbench.recipes.runner import main as recipe_main
 
     return recipe_main(args.name, args.args)
+
+
+def cmd_pipeline(args) -> int:
+    from pathlib import Path
+
+    from lawbench.pipeline import make_plan, run_pipeline
+    from lawbench.report import load_stage_runs, print_stage_table
+
+    config = {}
+    if args.config:
+        import yaml
+
+        from lawbench.utils.io import read_text_strict
+
+        try:
+            config = yaml.safe_load(read_text_strict(args.config)) or {}
+        except yaml.YAMLError as err:
+            raise LawbenchError(f"{args.config}: invalid YAML ({str(err).splitlines()[0]})") from None
+        if not isinstance(config, dict):
+            raise LawbenchError(f"{args.config}: expected a YAML mapping")
+    plan = make_plan(args.model, args.stages, args.output_dir, config)
+    status = run_pipeline(plan)
+    print("stages: " + ", ".join(f"{name} ({state})" for name, state in status.items()))
+    print_stage_table(load_stage_runs(Path(args.output_dir) / "runs", list(status)))
+    return 0
 
 
 def cmd_model_init(args) -> int:

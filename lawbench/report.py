@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from lawbench.evaluate import LAWSHIFT_METRICS
@@ -80,3 +81,39 @@ def print_summary(results: dict, console=None) -> None:
     shift = results.get("lawbench", {}).get("shift", {})
     if shift.get("scenarios"):
         console.print(_shift_table(shift))
+
+
+def load_stage_runs(runs_dir: Path, stages: list[str]) -> dict[str, dict]:
+    """``{stage: results}`` of the stages whose run folder holds results (newest file wins)."""
+    import json
+
+    found = {}
+    for stage in stages:
+        files = sorted((runs_dir / stage).glob("results_*.json"))
+        if files:
+            found[stage] = json.loads(files[-1].read_text(encoding="utf-8"))
+    return found
+
+
+def print_stage_table(stage_runs: dict[str, dict], console=None) -> None:
+    """One screen: every group's headline metrics (rows) for every stage (columns)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(width=None if sys.stdout.isatty() else 160)
+    rows: dict[tuple[str, str], dict[str, float]] = {}
+    for stage, results in stage_runs.items():
+        names = list(results.get("groups", {})) or list(results.get("results", {}))
+        for name in names:
+            for key, value in results["results"].get(name, {}).items():
+                if "," in key and "_stderr" not in key and isinstance(value, (int, float)) and not key.startswith("shift_gap_"):
+                    metric = key.split(",")[0] + ("" if key.endswith(",none") else f" ({key.split(',', 1)[1]})")
+                    rows.setdefault((name, metric), {})[stage] = value
+    table = Table(title="Scores by stage", title_justify="left")
+    table.add_column("task")
+    table.add_column("metric")
+    for stage in stage_runs:
+        table.add_column(stage, justify="right")
+    for (name, metric), values in rows.items():
+        table.add_row(name, metric, *(_fmt(values.get(stage)) for stage in stage_runs))
+    console.print(table)
