@@ -93,15 +93,16 @@ def _expand(value, out: Path):
 def make_plan(model: str | None, stages: str | None, out: str, config: dict | None = None) -> Plan:
     """Resolve the stage list, parents and per-stage flags (checked before anything runs)."""
     config = dict(config or {})
-    unknown = set(config) - PIPELINE_KEYS
-    if unknown:
-        raise LawbenchError(f"pipeline config: unknown key(s) {sorted(unknown)}; known: {sorted(PIPELINE_KEYS)}")
     model = model or config.get("model")
     if not model:
         raise LawbenchError("lawbench pipeline: --model is required (or `model:` in the config)")
     names = [s.strip() for s in (stages or ",".join(config.get("stages") or [])).split(",") if s.strip()]
     if not names:
         raise LawbenchError("lawbench pipeline: --stages is required, e.g. --stages pt,sft,rs-sft")
+    unknown = set(config) - PIPELINE_KEYS - set(names)
+    if unknown:
+        raise LawbenchError(f"pipeline config: unknown key(s) {sorted(unknown)}; known: {sorted(PIPELINE_KEYS)} "
+                            "and the names of the stages being run")
     out_path = Path(out)
     defaults = config.get("defaults") or {}
     plan_stages: list[Stage] = []
