@@ -6,8 +6,9 @@ amount is *any* of them; an output without digits is an abstention.
 
 Quirks kept in ``score`` (README): thousands separators split a number (``8,500元`` reads as 8 and
 500), ``0.85万元`` reads as 0.85 and Chinese numerals are not read, while listing many numbers (or
-copying the facts) can hit the amount by chance. ``score_strict`` reads the span inside ``[金额]…<eoa>``
-when present, drops thousands separators, reads Chinese numerals and multiplies ``万`` amounts.
+copying the facts) can hit the amount by chance. ``score_strict`` reads the last ``[金额]…<eoa>`` span that
+holds a number (else the whole output), drops thousands separators, reads Chinese numerals and
+multiplies ``万`` amounts.
 
 >>> result = score_amount_task(["[金额]8,500元<eoa>"], ["上文涉及到的犯罪金额:8500.0元。"])
 >>> result.score, result.score_strict
@@ -20,7 +21,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, answer_span, cn_to_arabic, mean, normalize_digits, ratio
+from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, cn_to_arabic, mean, normalize_digits, ratio, strict_extract
 
 PREFIX = "上文涉及到的犯罪金额:"
 TAG = "[金额]"
@@ -50,8 +51,11 @@ def strict_amounts(pred: str) -> list[float]:
     >>> strict_amounts("[金额]1.5万元<eoa>"), strict_amounts("共计人民币八千五百元")
     ([15000.0], [8500.0])
     """
-    text = cn_to_arabic(normalize_digits(answer_span(pred, TAG)))
-    return [float(number) * (10000 if wan else 1) for number, wan in _STRICT_NUMBER.findall(text)]
+    def amounts(text: str) -> list[float]:
+        text = cn_to_arabic(normalize_digits(text))
+        return [float(number) * (10000 if wan else 1) for number, wan in _STRICT_NUMBER.findall(text)]
+
+    return strict_extract(pred, TAG, amounts)
 
 
 def score_amount_task(preds: Sequence[str], refs: Sequence[str]) -> TaskScore:

@@ -8,8 +8,9 @@ the chunk's *first* number is its article. No number in any chunk is an abstenti
 Quirks kept in ``score`` (README): ``第264条第1款`` loses its article (the ``第…款`` deletion starts
 at the first 第 and swallows ``264条第1``); articles separated by ``，``, ``；`` or ``和`` count as one
 chunk, of which only the first number is read; any number (an amount, a year) can become an article.
-``score_strict`` reads the span inside ``[法条]…<eoa>`` when present and takes every ``<n>条`` in it
-(款 and 项 ignored), falling back to LawBench's chunk rule when there is none.
+``score_strict`` reads the last ``[法条]…<eoa>`` span that names an article, else the whole output,
+and takes every ``<n>条`` in it (款 and 项 ignored), falling back to LawBench's chunk rule when there
+is none.
 
 >>> result = score_article_task(["[法条]刑法第264条第1款<eoa>"], ["法条:刑法第264条"])
 >>> result.score, result.score_strict
@@ -21,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, answer_span, cn_to_arabic, mean, normalize_digits, ratio
+from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, cn_to_arabic, mean, normalize_digits, ratio, strict_extract
 
 TAG = "[法条]"
 CRIMINAL_LAW_ARTICLES = 490  # LawBench asserts reference articles are within the Criminal Law's 490 articles
@@ -56,15 +57,19 @@ def lawbench_articles(pred: str) -> set[int]:
     return found
 
 
+def _numbered_articles(text: str) -> set[int]:
+    numbers = re.findall(r"(\d+)\s*条", cn_to_arabic(normalize_digits(text)))
+    return {int(n) for n in numbers} or lawbench_articles(text)
+
+
 def strict_articles(pred: str) -> set[int]:
-    """Every ``<n>条`` in the answer span (Chinese numerals read), else LawBench's rule on the span.
+    """Every ``<n>条`` (Chinese numerals read) in the last ``[法条]`` span that names one, else in the
+    whole output; LawBench's chunk rule where no ``<n>条`` occurs.
 
     >>> sorted(strict_articles("[法条]刑法第264条第1款，第67条第3款<eoa>"))
     [67, 264]
     """
-    span = answer_span(pred, TAG)
-    numbers = re.findall(r"(\d+)\s*条", cn_to_arabic(normalize_digits(span)))
-    return {int(n) for n in numbers} if numbers else lawbench_articles(span)
+    return strict_extract(pred, TAG, _numbered_articles)
 
 
 def _f1(gold: set[int], pred: set[int]) -> float:

@@ -13,10 +13,12 @@ import re
 import unicodedata
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 NAN = float("nan")
+T = TypeVar("T")
 EOA = "<eoa>"
 
 
@@ -87,7 +89,7 @@ def _rc_chars(text: str) -> list[str]:
 def char_f1(gold: str, pred: str) -> float:
     """CAIL2019/2021 character-level F1 (``CJRCEvaluator.compute_f1``), used by 2-5, 2-6, 2-10.
 
-    >>> char_f1("二轮摩托车", "摩托车")
+    >>> round(char_f1("二轮摩托车", "摩托车"), 4)
     0.75
     >>> char_f1("", "")  # both empty: they agree
     1
@@ -116,23 +118,37 @@ def cn_to_arabic(text: str) -> str:
         return cn2an.transform(text, "cn2an")
 
 
-def answer_span(text: str, tag: str | None) -> str:
-    """The text inside the *last* ``tag … <eoa>`` pair the instructions asked for (strict scoring).
+def tag_spans(text: str, tag: str | None) -> list[str]:
+    """The texts inside each ``tag … <eoa>`` pair the instructions asked for, last first.
 
-    Without the tag the whole text is the answer; without ``<eoa>`` the span ends at the line end.
-    The last tag wins because models that echo the instruction's example (``例如[罪名]盗窃;诈骗<eoa>``)
-    put their own answer after it.
+    A span without ``<eoa>`` ends at the line end. Last first, because a model that restates the
+    instruction (``写在[正确答案]和<eoa>之间``) or its example puts its own answer after it.
 
-    >>> answer_span("解析：A项错误。[正确答案]B<eoa>", "[正确答案]")
-    'B'
-    >>> answer_span("B", "[正确答案]")
-    'B'
+    >>> tag_spans("写在[正确答案]和<eoa>之间。[正确答案]B<eoa>", "[正确答案]")
+    ['B', '和']
     """
-    if not tag or tag not in text:
-        return text
-    rest = text[text.rindex(tag) + len(tag):]
-    end = rest.find(EOA)
-    return rest[:end] if end >= 0 else rest.split("\n", 1)[0]
+    if not tag:
+        return []
+    spans = []
+    for part in text.split(tag)[1:]:
+        end = part.find(EOA)
+        spans.append(part[:end] if end >= 0 else part.split("\n", 1)[0])
+    return spans[::-1]
+
+
+def strict_extract(text: str, tag: str | None, extract: Callable[[str], T], fallback: Callable[[str], T] | None = None) -> T:
+    """Strict scoring's reading of an output: ``extract`` on the last tag span that yields an answer.
+
+    When no span yields one, ``fallback`` (default ``extract``) reads the whole output.
+
+    >>> strict_extract("写在[正确答案]和<eoa>之间。[正确答案]B<eoa>", "[正确答案]", lambda s: set(s) & set("ABCD"))
+    {'B'}
+    """
+    for span in tag_spans(text, tag):
+        found = extract(span)
+        if found:
+            return found
+    return (fallback or extract)(text)
 
 
 _THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")

@@ -5,8 +5,9 @@ chosen; an answer is right only when the reference is the one option chosen; non
 So a letter inside an explanation (``B项错误``), a category named while reasoning, or an echoed list
 of categories makes an otherwise right answer wrong.
 
-``score_strict`` applies the same rule to the span inside the instructed tag (``[正确答案]…<eoa>``,
-``[争议焦点]…<eoa>``, ``[类别]…<eoa>``) when the output has one, else to the whole output.
+``score_strict`` applies the same rule to the last span inside the instructed tag (``[正确答案]…<eoa>``,
+``[争议焦点]…<eoa>``, ``[类别]…<eoa>``) that names an option; without one, letter tasks take the
+last ``答案是/为/：X``, and otherwise the whole output is judged as LawBench does.
 
 >>> score_choice_task("1-2", ["解析：A项错误。[正确答案]B<eoa>"], ["正确答案：B。"]).score
 0.0
@@ -16,10 +17,11 @@ of categories makes an otherwise right answer wrong.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, answer_span, choice_judgement, mean, ratio
+from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, choice_judgement, mean, ratio, strict_extract
 
 LETTERS_4 = ("A", "B", "C", "D")
 LETTERS_5 = ("A", "B", "C", "D", "E")
@@ -74,6 +76,26 @@ CHOICE_TASKS: dict[str, ChoiceTask] = {
 }
 
 
+_STATED_LETTER = re.compile(r"答案\s*(?:是|为|:|：)?\s*([A-E])(?![A-Za-z])")
+
+
+def strict_choice(text: str, spec: ChoiceTask) -> set[str]:
+    """The options strict scoring reads as chosen.
+
+    >>> sorted(strict_choice("我们需要从A、B、C、D中选出正确答案。因此正确答案为D。", CHOICE_TASKS["1-2"]))
+    ['D']
+    """
+
+    def chosen(span: str) -> set[str]:
+        return {option for option in spec.options if option in span}
+
+    def fallback(whole: str) -> set[str]:
+        stated = _STATED_LETTER.findall(whole) if spec.options[0] == "A" else []
+        return {stated[-1]} if stated and stated[-1] in spec.options else chosen(whole)
+
+    return strict_extract(text, spec.tag, chosen, fallback)
+
+
 def score_choice_task(task: str, preds: Sequence[str], refs: Sequence[str]) -> TaskScore:
     spec = CHOICE_TASKS[task]
     correct, correct_strict = [], []
@@ -85,9 +107,9 @@ def score_choice_task(task: str, preds: Sequence[str], refs: Sequence[str]) -> T
         right, abstain = choice_judgement(pred, spec.options, answer)
         correct.append(right)
         abstained += abstain
-        right, abstain = choice_judgement(answer_span(pred, spec.tag), spec.options, answer)
-        correct_strict.append(right)
-        abstained_strict += abstain
+        chosen = strict_choice(pred, spec)
+        correct_strict.append(int(chosen == {answer}))
+        abstained_strict += not chosen
     # LawBench divides abstentions by every record, skipped ones included.
     return TaskScore(mean(correct), ratio(abstained, len(preds)), mean(correct_strict),
                      ratio(abstained_strict, len(correct_strict)), len(correct))

@@ -5,8 +5,9 @@ that set against the reference labels; an output with no label is an abstention.
 means a charge contained in a longer one is found twice: ``合同诈骗`` also yields ``诈骗``, halving
 precision of a right answer (README, "nested charge names").
 
-``score_strict`` reads only the span inside the instructed tag when present (``[类别]``, ``[罪名]``)
-and, for charges, drops a name whose every occurrence lies inside a longer name that was also found.
+``score_strict`` reads the last span inside the instructed tag (``[类别]…<eoa>``, ``[罪名]…<eoa>``)
+that names a label, else the whole output, and for charges drops a name whose every occurrence lies
+inside a longer name that was also found.
 
 >>> result = score_label_task("3-3", ["[罪名]合同诈骗<eoa>"], ["罪名:合同诈骗"])
 >>> round(result.score, 4), result.score_strict
@@ -19,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, answer_span, mean, ratio, set_f1
+from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, mean, ratio, set_f1, strict_extract
 from lawbench.metrics.lawbench_oc.charges import CHARGES
 
 # 2-3 marital disputes (AIStudio): the 20 labels.
@@ -99,8 +100,8 @@ def score_label_task(task: str, preds: Sequence[str], refs: Sequence[str]) -> Ta
         found = found_labels(pred, spec.labels)
         abstained += not found
         scores.append(set_f1(gold, found))
-        span = answer_span(pred, spec.tag)
-        strict = outermost_labels(span, spec.labels) if spec.nested_names else found_labels(span, spec.labels)
+        reader = outermost_labels if spec.nested_names else found_labels
+        strict = strict_extract(pred, spec.tag, lambda text: reader(text, spec.labels))
         abstained_strict += not strict
         strict_scores.append(set_f1(gold, strict))
     return TaskScore(mean(scores), ratio(abstained, len(preds)), mean(strict_scores),

@@ -83,8 +83,8 @@ def rouge_l_pair(hyp: str, ref: str) -> float:
 def rouge_l_f(hyps: Sequence[str], refs: Sequence[str]) -> list[float]:
     """LawBench's ``compute_rouge`` (ROUGE-L F per pair) on raw texts.
 
-    >>> [round(f, 4) for f in rouge_l_f(["盗窃公私财物", ""], ["盗窃公私财物，数额较大的", "无内容"])]
-    [0.6667, 1.0]
+    >>> [round(f, 4) for f in rouge_l_f(["盗窃公私财物", ""], ["盗窃公私财物，数额较大的", "任何文本"])]
+    [0.6667, 0.0]
     """
     scores = []
     for index, (hyp, ref) in enumerate(zip(hyps, refs)):

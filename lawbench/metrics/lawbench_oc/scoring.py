@@ -20,17 +20,18 @@ from dataclasses import dataclass
 from functools import partial
 
 from lawbench.errors import DataError, TaskError
-from lawbench.metrics.lawbench_oc.amount import score_amount_task
-from lawbench.metrics.lawbench_oc.articles import score_article_task
+from lawbench.metrics.lawbench_oc.amount import gold_amount, score_amount_task
+from lawbench.metrics.lawbench_oc.articles import gold_articles, score_article_task
 from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore
-from lawbench.metrics.lawbench_oc.choice import score_choice_task
-from lawbench.metrics.lawbench_oc.extraction import score_extraction_task
-from lawbench.metrics.lawbench_oc.labels import score_label_task
+from lawbench.metrics.lawbench_oc.choice import CHOICE_TASKS, score_choice_task
+from lawbench.metrics.lawbench_oc.extraction import gold_entities, score_extraction_task
+from lawbench.metrics.lawbench_oc.labels import LABEL_TASKS, score_label_task
 from lawbench.metrics.lawbench_oc.rouge import score_rouge_task
-from lawbench.metrics.lawbench_oc.terms import score_term_task
+from lawbench.metrics.lawbench_oc.terms import gold_months, score_term_task
 
 TASK_PREFIX = "lawbench_oc_"
 Scorer = Callable[[Sequence[str], Sequence[str]], TaskScore]
+RefCheck = Callable[[int, str], object]  # raises RefFormatError where LawBench's code would reject the reference
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class TaskInfo:
     name: str  # OpenCompass's dataset name
     metric: str  # what ``score`` measures (LawBench's README)
     scorer: Scorer | None  # None: not implemented (see UNSUPPORTED)
+    check_ref: RefCheck | None = None  # validates a reference before any generation
 
     @property
     def task_name(self) -> str:
@@ -46,8 +48,25 @@ class TaskInfo:
         return TASK_PREFIX + self.id.replace("-", "_")
 
 
+def _non_empty(index: int, ref: str) -> None:
+    if not ref.strip():
+        raise RefFormatError(index, "reference is empty: ROUGE-L needs a reference text")
+
+
+_REF_CHECKS: dict[str, RefCheck] = {
+    **{task: spec.parse_ref for task, spec in CHOICE_TASKS.items()},
+    **{task: spec.parse_ref for task, spec in LABEL_TASKS.items()},
+    **dict.fromkeys(("1-1", "2-7", "3-2", "3-8"), _non_empty),
+    "2-6": gold_entities,
+    "3-1": gold_articles,
+    "3-4": gold_months,
+    "3-5": gold_months,
+    "3-7": gold_amount,
+}
+
+
 def _info(task_id: str, name: str, metric: str, scorer: Scorer | None) -> TaskInfo:
-    return TaskInfo(task_id, name, metric, scorer)
+    return TaskInfo(task_id, name, metric, scorer, _REF_CHECKS.get(task_id))
 
 
 TASKS: dict[str, TaskInfo] = {info.id: info for info in (
@@ -92,6 +111,18 @@ def normalize_task_id(task: str) -> str:
         known = ", ".join(TASKS)
         raise TaskError(f"unknown LawBench task '{task}'; use an id ({known}) or lawbench_oc_<id> with _ for -")
     return candidate
+
+
+def check_references(task: str, refs: Sequence[str], where: Callable[[int], str]) -> None:
+    """Reject references LawBench's evaluation would reject (one-line DataError naming the record)."""
+    info = TASKS[normalize_task_id(task)]
+    if info.check_ref is None:
+        return
+    for index, ref in enumerate(refs):
+        try:
+            info.check_ref(index, ref)
+        except RefFormatError as err:
+            raise DataError(f"{where(index)}: {err} (task {info.id})") from None
 
 
 def _record_fields(record: object, where: str) -> tuple[str, str]:

@@ -8,13 +8,14 @@ record ``d = |ln(gold + 1) − ln(pred + 1)|``; the task score is ``(ln 216 − 
 (not clipped: a wild enough prediction pushes it below 0).
 
 Quirks kept in ``score`` (README): ``1年6个月`` reads as 6 months (months win over years); a date such
-as ``2016年3月`` reads as 3 months; ``半年`` is an abstention. ``score_strict`` reads the span inside
-``[刑期]…<eoa>`` when present, ignores dates, combines years and months (``1年6个月`` = 18, ``1年半``
-= 18, ``半年`` = 6), and divides abstentions by the records it scores.
+as ``2016年3月`` reads as 3 months; ``半年`` is an abstention. ``score_strict`` reads the first term in
+the last ``[刑期]…<eoa>`` span that holds one, else the last term the output states; it ignores dates
+and probation (``缓刑二年``), combines years and months (``1年6个月`` = 18, ``1年半`` = 18, ``半年`` =
+6), and divides abstentions by the records it scores.
 
 >>> result = score_term_task(["[刑期]一年六个月<eoa>"], ["刑期:18个月"])
 >>> round(result.score, 4), result.score_strict
-(0.8062, 1.0)
+(0.8142, 1.0)
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ import math
 import re
 from collections.abc import Sequence
 
-from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, answer_span, cn_to_arabic, mean, normalize_digits, ratio
+from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, cn_to_arabic, mean, normalize_digits, ratio, strict_extract
 
 MAX_DISTANCE = math.log(216)  # LawBench's cap and normaliser: ln(215 months + 1)
 TAG = "[刑期]"
+_PROBATION = re.compile(r"缓刑\s*(?:\d+年)?(?:零|又)?(?:\d+个?月|半)?")
 _DATE = re.compile(r"\d{4}年(?:\d+月(?:\d+日)?)?|\d+月\d+日")  # 2016年3月28日, 3月28日; not 1年6月
 _TERM = re.compile(r"(\d+)年(?:零|又)?(?:(\d+)个?月|(半))?|(\d+)个?月|(半)年")
 
@@ -57,22 +59,34 @@ def lawbench_months(pred: str) -> int | None:
     return years[0] * 12 if years else None
 
 
-def strict_months(pred: str) -> int | None:
-    """The first term in the answer span, years and months combined, dates ignored.
+def _terms(text: str) -> list[int]:
+    """Every term in ``text``, in order: years and months combined, dates and probation left out."""
+    text = cn_to_arabic(normalize_digits(text))
+    text = _PROBATION.sub(" ", _DATE.sub(" ", text))
+    terms = []
+    for years, months, half_after_years, only_months, half_year in _TERM.findall(text):
+        if half_year:
+            terms.append(6)
+        elif only_months:
+            terms.append(int(only_months))
+        else:
+            terms.append(int(years) * 12 + (int(months) if months else 6 if half_after_years else 0))
+    return terms
 
-    >>> strict_months("[刑期]1年6个月<eoa>"), strict_months("2016年3月作案，判处有期徒刑八个月"), strict_months("一年半")
-    (18, 8, 18)
+
+def strict_months(pred: str) -> int | None:
+    """The term in the last ``[刑期]`` span that holds one, else the *last* term the output states.
+
+    Outputs that reason first quote the statute's range (``处三年以下有期徒刑``) and conclude with their
+    answer, hence the last term; inside the tag the first one is the answer.
+
+    >>> strict_months("[刑期]1年6个月<eoa>"), strict_months("2016年3月作案，处三年以下有期徒刑。预测刑期为八个月")
+    (18, 8)
+    >>> strict_months("判处有期徒刑一年半，缓刑二年"), strict_months("无期徒刑")
+    (18, None)
     """
-    text = _DATE.sub(" ", cn_to_arabic(normalize_digits(answer_span(pred, TAG))))
-    found = _TERM.search(text)
-    if found is None:
-        return None
-    years, months, half_after_years, only_months, half_year = found.groups()
-    if half_year:
-        return 6
-    if only_months:
-        return int(only_months)
-    return int(years) * 12 + (int(months) if months else 6 if half_after_years else 0)
+    terms = strict_extract(pred, TAG, lambda span: _terms(span)[:1], lambda whole: _terms(whole)[-1:])
+    return terms[0] if terms else None
 
 
 def _distance(gold: int, pred: int | None) -> float:
