@@ -20,8 +20,9 @@ def test_generated_yamls_are_current():
 
 def test_catalog_lists_every_scenario_side():
     catalog = task_catalog()
-    assert set(catalog["groups"]) == {"lawshift", "lawshift_original", "lawshift_poisoned"}
-    assert len(catalog["subtasks"]) == 62 == 2 * len(SCENARIOS)
+    lawshift_groups = {g for g in catalog["groups"] if g.startswith("lawshift")}
+    assert lawshift_groups == {"lawshift", "lawshift_original", "lawshift_poisoned"}
+    assert len([t for t in catalog["subtasks"] if t.startswith("lawshift_")]) == 62 == 2 * len(SCENARIOS)
     assert catalog["groups"]["lawshift"] == ["lawshift_original", "lawshift_poisoned"]
     assert "lawshift_term_extremity_out_poisoned" in catalog["groups"]["lawshift_poisoned"]
 
