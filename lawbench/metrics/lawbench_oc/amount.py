@@ -4,7 +4,7 @@ LawBench's procedure: references read ``上文涉及到的犯罪金额:<amount>�
 number in the output (``\\d+\\.?\\d*``) is read as a float, and the answer is right when the reference
 amount is *any* of them; an output without digits is an abstention.
 
-Quirks kept in ``score`` (README): thousands separators split a number (``8,500元`` reads as 8 and
+Quirks kept in ``score`` (README Q13): thousands separators split a number (``8,500元`` reads as 8 and
 500), ``0.85万元`` reads as 0.85 and Chinese numerals are not read, while listing many numbers (or
 copying the facts) can hit the amount by chance. ``score_strict`` reads the last ``[金额]…<eoa>`` span that
 holds a number (else the whole output), drops thousands separators, reads Chinese numerals and

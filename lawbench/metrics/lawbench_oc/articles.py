@@ -5,7 +5,7 @@ each chunk ``万元`` becomes ``元``, every ``第…款`` is deleted (non-greed
 ``第…条`` is replaced by what stands between 第 and 条, cn2an turns Chinese numerals into digits, and
 the chunk's *first* number is its article. No number in any chunk is an abstention.
 
-Quirks kept in ``score`` (README): ``第264条第1款`` loses its article (the ``第…款`` deletion starts
+Quirks kept in ``score`` (README Q10): ``第264条第1款`` loses its article (the ``第…款`` deletion starts
 at the first 第 and swallows ``264条第1``); articles separated by ``，``, ``；`` or ``和`` count as one
 chunk, of which only the first number is read; any number (an amount, a year) can become an article.
 ``score_strict`` reads the last ``[法条]…<eoa>`` span that names an article, else the whole output,

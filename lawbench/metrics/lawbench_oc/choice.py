@@ -1,5 +1,7 @@
 """Single-answer choice tasks, scored by accuracy: 1-2, 3-6, 2-8 (letters) and 2-2, 2-4 (categories).
 
+README quirks Q4 (2-2's skipped label), Q6 and Q7.
+
 LawBench's rule (``multi_choice_judge``): every option that occurs anywhere in the output counts as
 chosen; an answer is right only when the reference is the one option chosen; none is an abstention.
 So a letter inside an explanation (``B项错误``), a category named while reasoning, or an echoed list

@@ -8,7 +8,7 @@
   no entity scores 1 only when nothing is predicted.
 * 2-10 trigger words: output and reference are split on ``;`` and compared *position by position*.
 
-Quirks kept in ``score`` (README): 2-6 entity values on one line run into each other (``受害人:甲;
+Quirks kept in ``score`` (README Q3, Q17, Q18): 2-6 entity values on one line run into each other (``受害人:甲;
 被盗物品:手机`` gives the victim ``甲;被盗物品:手机``); 2-6 reports no abstention at all (LawBench's
 ``anstention_rate`` typo hides it from its results table); 2-10 compares the i-th predicted trigger
 with the i-th reference trigger only, and a full-width ``；`` does not split. ``score_strict`` ends

@@ -3,7 +3,7 @@
 LawBench collects every known label that occurs *as a substring* of the output and takes the F1 of
 that set against the reference labels; an output with no label is an abstention. Substring matching
 means a charge contained in a longer one is found twice: ``合同诈骗`` also yields ``诈骗``, halving
-precision of a right answer (README, "nested charge names").
+precision of a right answer (README Q8).
 
 ``score_strict`` reads the last span inside the instructed tag (``[类别]…<eoa>``, ``[罪名]…<eoa>``)
 that names a label, else the whole output, and for charges drops a name whose every occurrence lies

@@ -5,7 +5,7 @@ HMM on) and joined by spaces; an output that is empty after segmentation becomes
 score is rouge-chinese's summary-level ROUGE-L F of each pair (sentences split on 。！？ etc.),
 averaged over records. 1-1 removes ``答案:`` from the reference first; no task reports abstentions.
 
-Quirk kept in ``score``: 3-8 references start with ``回答:`` and LawBench keeps that prefix, so an
+Quirks kept in ``score`` (README Q14, Q15): 3-8 references start with ``回答:`` and LawBench keeps that prefix, so an
 output that opens with ``回答：`` gets a free match. ``score_strict`` of 3-8 removes the prefix.
 """
 

@@ -7,7 +7,7 @@ first ``<n>年`` × 12; no number is an abstention, scored as the maximum distan
 record ``d = |ln(gold + 1) − ln(pred + 1)|``; the task score is ``(ln 216 − mean d) / ln 216``
 (not clipped: a wild enough prediction pushes it below 0).
 
-Quirks kept in ``score`` (README): ``1年6个月`` reads as 6 months (months win over years); a date such
+Quirks kept in ``score`` (README Q11, Q12): ``1年6个月`` reads as 6 months (months win over years); a date such
 as ``2016年3月`` reads as 3 months; ``半年`` is an abstention. ``score_strict`` reads the first term in
 the last ``[刑期]…<eoa>`` span that holds one, else the last term the output states; it ignores dates
 and probation (``缓刑二年``), combines years and months (``1年6个月`` = 18, ``1年半`` = 18, ``半年`` =
