@@ -279,3 +279,14 @@ def test_triggers_are_compared_by_position():
     precision, recall = first / 1, first / 2
     assert full_width["score"] == pytest.approx(2 * precision * recall / (precision + recall + 1e-10))
     assert full_width["score_strict"] == pytest.approx(1.0, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- docstring examples
+@pytest.mark.parametrize("module", ["amount", "articles", "base", "choice", "extraction", "files", "labels", "rouge",
+                                    "scoring", "terms"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    found = doctest.testmod(importlib.import_module(f"lawbench.metrics.lawbench_oc.{module}"))
+    assert found.attempted > 0 and found.failed == 0

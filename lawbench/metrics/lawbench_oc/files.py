@@ -27,19 +27,13 @@ import re
 from pathlib import Path
 
 from lawbench.errors import DataError, TaskError
-from lawbench.metrics.lawbench_oc.scoring import TASK_PREFIX, normalize_task_id, score_records
+from lawbench.metrics.lawbench_oc.scoring import TASK_PREFIX, normalize_task_id, record_fields, score_records
 from lawbench.utils.io import read_json_strict, read_text_strict
 
 
 def _check_record(record: object, where: str) -> dict:
-    if not isinstance(record, dict):
-        raise DataError(f"{where}: expected an object with 'origin_prompt', 'prediction' and 'refr', got {type(record).__name__}")
-    for key in ("prediction", "refr"):
-        if key not in record:
-            raise DataError(f"{where}: missing field '{key}'")
-        if not isinstance(record[key], str):
-            raise DataError(f"{where}: field '{key}' must be text, got {type(record[key]).__name__}")
-    return {"origin_prompt": record.get("origin_prompt", ""), "prediction": record["prediction"], "refr": record["refr"]}
+    prediction, refr = record_fields(record, where)
+    return {"origin_prompt": record.get("origin_prompt", ""), "prediction": prediction, "refr": refr}
 
 
 def _lawbench_records(path: Path) -> tuple[list[dict], list[str]]:
@@ -98,7 +92,16 @@ def _read(path: str | os.PathLike) -> tuple[list[dict], list[str]]:
 
 
 def load_predictions(path: str | os.PathLike) -> list[dict]:
-    """Records ``{"origin_prompt", "prediction", "refr"}`` of a LawBench ``.json`` or samples ``.jsonl`` file."""
+    """Records ``{"origin_prompt", "prediction", "refr"}`` of a LawBench ``.json`` or samples ``.jsonl`` file.
+
+    >>> import json, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "samples_lawbench_oc_1_2_2026.jsonl")
+    >>> line = {"doc": {"instruction": "…", "question": "…", "answer": "正确答案：B。"},
+    ...         "arguments": {"gen_args_0": {"arg_0": "<prompt>"}}, "resps": [["B"]], "filtered_resps": ["B"]}
+    >>> _ = open(path, "w", encoding="utf-8").write(json.dumps(line, ensure_ascii=False))
+    >>> load_predictions(path)
+    [{'origin_prompt': '<prompt>', 'prediction': 'B', 'refr': '正确答案：B。'}]
+    """
     return _read(path)[0]
 
 

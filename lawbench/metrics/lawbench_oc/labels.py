@@ -17,7 +17,7 @@ inside a longer name that was also found.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, mean, ratio, set_f1, strict_extract
@@ -79,7 +79,7 @@ def _charges(index: int, ref: str) -> set[str]:
 @dataclass(frozen=True)
 class LabelTask:
     labels: tuple[str, ...]
-    parse_ref: object  # (index, ref) -> set[str]
+    parse_ref: Callable[[int, str], set[str]]
     tag: str | None
     nested_names: bool  # strict scoring drops labels nested inside longer found ones
 

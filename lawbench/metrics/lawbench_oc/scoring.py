@@ -125,7 +125,8 @@ def check_references(task: str, refs: Sequence[str], where: Callable[[int], str]
             raise DataError(f"{where(index)}: {err} (task {info.id})") from None
 
 
-def _record_fields(record: object, where: str) -> tuple[str, str]:
+def record_fields(record: object, where: str) -> tuple[str, str]:
+    """``(prediction, refr)`` of a record; a missing or non-text field is a DataError at ``where``."""
     if not isinstance(record, dict):
         raise DataError(f"{where}: expected an object with 'prediction' and 'refr', got {type(record).__name__}")
     for key in ("prediction", "refr"):
@@ -146,7 +147,7 @@ def score_records(task: str, records: Sequence[dict], source: str = "records",
         raise TaskError(f"task {task_id} ({info.name}) cannot be scored: {UNSUPPORTED[task_id]}")
     if not records:
         raise DataError(f"{source}: no records to score for task {task_id}")
-    fields = [_record_fields(record, where(index)) for index, record in enumerate(records)]
+    fields = [record_fields(record, where(index)) for index, record in enumerate(records)]
     preds, refs = [pred for pred, _ in fields], [ref for _, ref in fields]
     try:
         result = info.scorer(preds, refs)
@@ -169,5 +170,9 @@ def score_task(task_id: str, records: Sequence[dict]) -> dict:
     """Score one task's predictions: ``score`` and ``abstention_rate`` as LawBench reports them
     (fractions, not ×100), lawbench's corrected ``score_strict`` / ``abstention_rate_strict``, the
     record count ``n`` and ``n_scored`` (records that enter the score's mean).
+
+    >>> result = score_task("3-4", [{"origin_prompt": "", "prediction": "[刑期]一年六个月<eoa>", "refr": "刑期:18个月"}])
+    >>> round(result["score"], 4), result["score_strict"]  # LawBench reads 6 months (README Q11)
+    (0.8142, 1.0)
     """
     return score_records(task_id, records)
