@@ -21,7 +21,15 @@ import math
 import re
 from collections.abc import Sequence
 
-from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, cn_to_arabic, mean, normalize_digits, ratio, strict_extract
+from lawbench.metrics.lawbench_oc.base import (
+    RefFormatError,
+    TaskScore,
+    cn_to_arabic,
+    mean,
+    normalize_digits,
+    ratio,
+    strict_extract,
+)
 
 PREFIX = "上文涉及到的犯罪金额:"
 TAG = "[金额]"

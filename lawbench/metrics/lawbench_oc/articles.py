@@ -22,7 +22,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, cn_to_arabic, mean, normalize_digits, ratio, strict_extract
+from lawbench.metrics.lawbench_oc.base import (
+    RefFormatError,
+    TaskScore,
+    cn_to_arabic,
+    mean,
+    normalize_digits,
+    ratio,
+    strict_extract,
+)
 
 TAG = "[法条]"
 CRIMINAL_LAW_ARTICLES = 490  # LawBench asserts reference articles are within the Criminal Law's 490 articles

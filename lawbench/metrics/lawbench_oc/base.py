@@ -8,7 +8,6 @@ depend on it. The ``*_strict`` helpers are lawbench's corrections, used only by 
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 import warnings
@@ -151,13 +150,17 @@ def strict_extract(text: str, tag: str | None, extract: Callable[[str], T], fall
     return (fallback or extract)(text)
 
 
-_THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 
 def normalize_digits(text: str) -> str:
-    """NFKC (full-width digits to ASCII) and thousands separators dropped (``8,500`` → ``8500``)."""
-    return _THOUSANDS.sub("", unicodedata.normalize("NFKC", text))
+    """ASCII thousands separators dropped (``8,500`` → ``8500``), then NFKC (full-width digits to ASCII).
 
+    Separators go first: a full-width ``，`` is a clause break in Chinese (``8500，500元用于…``), and NFKC
+    would turn it into an ASCII comma.
 
-def is_nan(value: float) -> bool:
-    return isinstance(value, float) and math.isnan(value)
+    >>> normalize_digits("8,500元，１２个月")
+    '8500元,12个月'
+    """
+    return unicodedata.normalize("NFKC", _THOUSANDS.sub("", text))
+

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, mean, ratio, set_f1, strict_extract
 from lawbench.metrics.lawbench_oc.charges import CHARGES
@@ -93,6 +94,8 @@ LABEL_TASKS: dict[str, LabelTask] = {
 
 def score_label_task(task: str, preds: Sequence[str], refs: Sequence[str]) -> TaskScore:
     spec = LABEL_TASKS[task]
+    reader = outermost_labels if spec.nested_names else found_labels
+    strict_reader = partial(reader, labels=spec.labels)
     scores, strict_scores = [], []
     abstained = abstained_strict = 0
     for index, (pred, ref) in enumerate(zip(preds, refs)):
@@ -100,8 +103,7 @@ def score_label_task(task: str, preds: Sequence[str], refs: Sequence[str]) -> Ta
         found = found_labels(pred, spec.labels)
         abstained += not found
         scores.append(set_f1(gold, found))
-        reader = outermost_labels if spec.nested_names else found_labels
-        strict = strict_extract(pred, spec.tag, lambda text: reader(text, spec.labels))
+        strict = strict_extract(pred, spec.tag, strict_reader)
         abstained_strict += not strict
         strict_scores.append(set_f1(gold, strict))
     return TaskScore(mean(scores), ratio(abstained, len(preds)), mean(strict_scores),

@@ -37,7 +37,9 @@ def _sentence_splitter():
     return Rouge(metrics=["rouge-l"]).cut_sent
 
 
+@lru_cache(maxsize=4096)
 def segment(text: str) -> str:
+    """jieba words joined by spaces (cached: 3-8's strict pass re-reads the same outputs)."""
     return " ".join(_segmenter().cut(text))
 
 

@@ -24,7 +24,15 @@ import math
 import re
 from collections.abc import Sequence
 
-from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, cn_to_arabic, mean, normalize_digits, ratio, strict_extract
+from lawbench.metrics.lawbench_oc.base import (
+    RefFormatError,
+    TaskScore,
+    cn_to_arabic,
+    mean,
+    normalize_digits,
+    ratio,
+    strict_extract,
+)
 
 MAX_DISTANCE = math.log(216)  # LawBench's cap and normaliser: ln(215 months + 1)
 TAG = "[刑期]"
