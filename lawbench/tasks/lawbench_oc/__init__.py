@@ -1,0 +1,1 @@
+"""LawBench-compatible lm-eval tasks (``lawbench_oc``); see README.md in this folder."""
