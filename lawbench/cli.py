@@ -83,6 +83,18 @@ def _add_eval_parser(sub) -> None:
     p.set_defaults(func=cmd_eval)
 
 
+def _add_score_parser(sub) -> None:
+    p = sub.add_parser("score", help="re-score existing predictions without a model",
+                       description="Re-score predictions: --task with a LawBench prediction file or a lawbench "
+                       "samples_*.jsonl (LawBench ids like 3-4, or LawShift subtasks); without --task, a JSONL of "
+                       "{prediction, reference} lines gets every text metric.")
+    p.add_argument("--task", help="LawBench id (3-4, lawbench_oc_3_4) or lawshift_<scenario>_<side>; "
+                   "default: from the file name, or text metrics for {prediction, reference} lines")
+    p.add_argument("--predictions", required=True, help="prediction file")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
+    p.set_defaults(func=cmd_score)
+
+
 def _add_tasks_parser(sub) -> None:
     p = sub.add_parser("tasks", help="list task groups and subtasks", description="List lawbench's task groups and subtasks.")
     p.add_argument("--path", action="store_true", help="print the lm-eval include path (for lm_eval --include_path)")
@@ -139,8 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lawbench {__version__}")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                         help="lawbench's log level (lm-eval and transformers log warnings only unless DEBUG)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{eval,tasks,recipe,pipeline,model}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{eval,score,tasks,recipe,pipeline,model}")
     _add_eval_parser(sub)
+    _add_score_parser(sub)
     _add_recipe_parser(sub)
     _add_pipeline_parser(sub)
     _add_tasks_parser(sub)
@@ -183,6 +196,18 @@ def _check_gen_kwargs(text: str) -> None:
     for item in text.split(","):
         if "=" not in item or not item.split("=", 1)[0].strip():
             raise LawbenchError(f"--gen-kwargs: '{item}' is not key=value (example: max_gen_toks=64,temperature=0)")
+
+
+def cmd_score(args) -> int:
+    from lawbench.rescore import rescore
+
+    result = rescore(args.task, args.predictions)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, sort_keys=True))
+    else:
+        for key, value in result.items():
+            print(f"{key:24s} {value:.6f}" if isinstance(value, float) else f"{key:24s} {value}")
+    return 0
 
 
 def cmd_tasks(args) -> int:

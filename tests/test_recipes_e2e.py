@@ -193,3 +193,22 @@ def test_yaml_config_sets_defaults_and_the_cli_wins(tiny_model, cases, tmp_path)
                                str(tmp_path / "y"), "--max_steps", "3"])
     assert ctx.training.max_steps == 3 and ctx.training.learning_rate == 0.001 and ctx.stage == "from-yaml"
     assert ctx.recipe.dataset == [str(cases)]
+
+
+def test_rs_sft_on_lawbench_term_records(tiny_model, tmp_path, monkeypatch):
+    from lawbench.recipes import rs_sft
+
+    data = tmp_path / "3-4.json"
+    data.write_text(json.dumps([{"instruction": "请预测刑期。", "question": f"案件{i}：被告人盗窃财物。",
+                                 "answer": "刑期:18个月"} for i in range(3)], ensure_ascii=False), encoding="utf-8")
+
+    def sample(model, tokenizer, prompts, config):
+        # the strict LawBench reading: 一年六个月 is 18 months (the compatible one would read 6)
+        return [["[刑期]一年六个月<eoa>", "刑期：6个月", "判处有期徒刑1年6个月"] for _ in prompts]
+
+    monkeypatch.setattr(rs_sft, "sample_hf", sample)
+    out = tmp_path / "rs34"
+    runner.main("rs-sft", ["--model", str(tiny_model), "--dataset", str(data), "--output-dir", str(out),
+                           "--rs_num_samples", "3", "--max_steps", "1", *FAST])
+    stats = json.loads((out / "sampling_stats.json").read_text(encoding="utf-8"))
+    assert (stats["accepted"], stats["generations"]) == (6, 9)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,12 +71,11 @@ class Case:
         if self.kind == "lawshift":
             outcome = expected_outcome(self.gold["charge"], self.gold["prison_time"], "original", "V")
             return judgment_correct(parse_judgment(response), outcome)
-        from lawbench.metrics.lawbench_oc import imprisonment_months
+        # The strict reading of the LawBench 3-4/3-5 scorer: its compatible reading misreads terms such
+        # as 1年6个月 (as 6), and answers accepted under a misreading would teach the wrong term.
+        from lawbench.metrics.lawbench_oc.terms import strict_months
 
-        return imprisonment_months(response) == self.gold["months"]
-
-
-_LAWBENCH_TERM = re.compile(r"^刑期[:：]\s*(\d+)\s*个月$")
+        return strict_months(response) == self.gold["months"]
 
 
 def load_cases(recipe) -> tuple[list[Case], list[dict]]:
@@ -93,13 +91,19 @@ def load_cases(recipe) -> tuple[list[Case], list[dict]]:
             cases += [Case(case_messages(r, articles), "lawshift",
                            {"charge": r["charge"], "prison_time": r["prison_time"]}) for r in loaded.records]
         elif loaded.format == "lawbench":
+            from lawbench.metrics.lawbench_oc.base import RefFormatError
+            from lawbench.metrics.lawbench_oc.terms import gold_months
+
             for index, record in enumerate(loaded.records):
-                match = _LAWBENCH_TERM.match(str(record["answer"]).strip())
-                if not match:
+                try:
+                    months = gold_months(index, str(record["answer"]).strip())
+                except RefFormatError:
+                    months = None
+                if months is None:  # death / life, or not a term record: LawBench scores no term for it
                     raise DataError(f"{source} record {index}: rs-sft takes LawBench 3-4 / 3-5 records whose answer "
                                     f"is '刑期:N个月', got {str(record['answer'])[:30]!r}")
                 cases.append(Case([{"role": "user", "content": f"{record['instruction']}\n{record['question']}"}],
-                                  "lawbench_term", {"months": int(match.group(1))}))
+                                  "lawbench_term", {"months": months}))
         else:
             raise DataError(f"{source}: rs-sft needs LawShift-format or LawBench 3-4/3-5 records, got {loaded.format}")
         described.append({"source": source, "format": loaded.format, "records": len(loaded.records),

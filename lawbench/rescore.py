@@ -1,0 +1,94 @@
+"""``lawbench score``: re-score existing predictions without a model.
+
+* ``--task`` a LawBench id (``3-4``, ``lawbench_oc_3_4``) with a LawBench prediction file
+  (``{"0": {"origin_prompt", "prediction", "refr"}, ...}``) or the ``samples_*.jsonl`` of a
+  ``lawbench eval`` run: LawBench's published scoring (``score``, ``abstention_rate``, strict variants).
+* ``--task`` a LawShift subtask (``lawshift_<scenario>_<side>``) with its ``samples_*.jsonl``: the
+  LawShift metrics, recomputed from the stored outputs; ``score`` is ``verdict_acc`` and
+  ``abstention_rate`` the share of outputs without a whole answer.
+* no ``--task`` and a JSONL of ``{"prediction", "reference"}`` lines: the text metrics.
+
+Example::
+
+    lawbench score --task 3-4 --predictions ../shared/data/lawbench_oc/predictions/zero_shot/GPT4/3-4.json --json
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from lawbench.errors import DataError, LawbenchError
+from lawbench.utils.io import read_text_strict
+
+
+def _samples(path: Path) -> list[dict]:
+    rows = []
+    for number, line in enumerate(read_text_strict(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataError(f"{path} line {number}: invalid JSON ({err.msg})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("doc"), dict) or "resps" not in row:
+            raise DataError(f"{path} line {number}: not an lm-eval sample line (needs 'doc' and 'resps')")
+        rows.append(row)
+    if not rows:
+        raise DataError(f"{path}: no samples")
+    return rows
+
+
+def _first_response(row: dict) -> str:
+    resps = row.get("filtered_resps") or row.get("resps") or [""]
+    first = resps[0]
+    return first[0] if isinstance(first, list) else str(first)
+
+
+def score_lawshift_samples(path: Path) -> dict:
+    """Mean LawShift metrics over a ``samples_lawshift_*.jsonl`` file."""
+    from lawbench.metrics.lawshift import score_case
+
+    totals: dict[str, float] = {}
+    rows = _samples(path)
+    for number, row in enumerate(rows, start=1):
+        doc = row["doc"]
+        missing = [k for k in ("charge", "prison_time", "side", "shift_type") if k not in doc]
+        if missing:
+            raise DataError(f"{path} line {number}: not a LawShift sample (doc lacks {', '.join(missing)})")
+        for metric, value in score_case(_first_response(row), charge=doc["charge"], prison_time=doc["prison_time"],
+                                        side=doc["side"], shift_type=doc["shift_type"]).items():
+            totals[metric] = totals.get(metric, 0.0) + value
+    means = {metric: value / len(rows) for metric, value in totals.items()}
+    return {**means, "score": means["verdict_acc"], "abstention_rate": 1.0 - means["parse_rate"], "n": len(rows)}
+
+
+def rescore(task: str | None, predictions: str) -> dict:
+    """Dispatch on the task (see the module docstring)."""
+    path = Path(predictions)
+    if not path.is_file():
+        raise LawbenchError(f"predictions file not found: {path}")
+    if task and task.startswith("lawshift_"):
+        result = score_lawshift_samples(path)
+        return {"task": task, **result}
+    if task is None and path.suffix == ".jsonl" and _looks_like_text_pairs(path):
+        from lawbench.metrics.text import score_text_file
+
+        return score_text_file(path)
+    from lawbench.metrics.lawbench_oc import score_file
+
+    result = score_file(task, path)
+    result.pop("predictions", None)
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in result.items()}
+
+
+def _looks_like_text_pairs(path: Path) -> bool:
+    for line in read_text_strict(path).splitlines():
+        if line.strip():
+            try:
+                first = json.loads(line)
+            except json.JSONDecodeError:
+                return False
+            return isinstance(first, dict) and "prediction" in first and "reference" in first
+    return False
