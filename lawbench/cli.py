@@ -146,18 +146,35 @@ def _add_pipeline_parser(sub) -> None:
     p.set_defaults(func=cmd_pipeline)
 
 
+def _add_leaderboard_parser(sub) -> None:
+    p = sub.add_parser("leaderboard", help="build the static leaderboard site that compares training stages")
+    lsub = p.add_subparsers(dest="leaderboard_command", required=True, metavar="{build}")
+    b = lsub.add_parser("build", help="turn eval runs into a static site (opens from file:// or GitHub Pages)",
+                        description="Read eval runs (results_*.json + samples_*.jsonl) from --runs and write a static "
+                        "site to --out: overview with CIs and paired changes, LawShift statute-shift view, item "
+                        "transitions, charts, run details and CSV/Markdown/LaTeX exports.")
+    b.add_argument("--runs", required=True, help="folder of eval run folders (e.g. OUT/runs), or one run folder")
+    b.add_argument("--out", required=True, help="site folder to write (index.html, exports/)")
+    b.add_argument("--bootstrap-iters", type=int, default=1000, help="bootstrap resamples per CI (default: 1000)")
+    b.add_argument("--seed", type=int, default=1234, help="bootstrap seed (default: 1234)")
+    b.add_argument("--title", default="lawbench leaderboard", help="page title")
+    b.set_defaults(func=cmd_leaderboard_build)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lawbench", description="Evaluate and train legal LLMs.", epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"lawbench {__version__}")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                         help="lawbench's log level (lm-eval and transformers log warnings only unless DEBUG)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{eval,score,tasks,recipe,pipeline,model}")
+    sub = parser.add_subparsers(dest="command", required=True,
+                                metavar="{eval,score,tasks,recipe,pipeline,leaderboard,model}")
     _add_eval_parser(sub)
     _add_score_parser(sub)
     _add_recipe_parser(sub)
     _add_pipeline_parser(sub)
     _add_tasks_parser(sub)
     _add_model_parser(sub)
+    _add_leaderboard_parser(sub)
     return parser
 
 
@@ -271,6 +288,16 @@ def cmd_model_init(args) -> int:
     )
     out = init_tiny_model(args.out, config, corpus=args.corpus)
     print(f"tiny model written to {out}")
+    return 0
+
+
+def cmd_leaderboard_build(args) -> int:
+    from lawbench.leaderboard import build_site
+
+    if args.bootstrap_iters < 100:
+        raise LawbenchError("--bootstrap-iters must be at least 100 for a 95% interval")
+    index = build_site(args.runs, args.out, iters=args.bootstrap_iters, seed=args.seed, title=args.title)
+    print(f"leaderboard written to {index}")
     return 0
 
 

@@ -1,0 +1,64 @@
+"""Screenshots of the leaderboard's main views for README / docs, from the test fixture runs.
+
+    python docs/screenshots.py            # writes docs/leaderboard-*.png
+
+Uses the browser tests' setup: Playwright for Python driving Debian's chromium (/usr/bin/chromium).
+For readable Chinese text install a CJK font first (``apt-get install -y fonts-wqy-microhei``); with
+``pngquant`` installed the PNGs are quantised (about a fifth of the size).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lawbench.leaderboard import build_data, build_site  # noqa: E402
+from tests.leaderboard_fixtures import write_fixture_runs  # noqa: E402
+from tests.test_leaderboard_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+WIDTH, HEIGHT = 1200, 760  # one screen, viewport only: small files that still show a whole view
+
+
+def views(data: dict) -> dict[str, str]:
+    fixed = next(e for e in data["transitions"]["mc_demo_statutes"] if (e["a"], e["b"]) == ("pt", "sft"))
+    first = fixed["metrics"]["acc"]["fixed"][0]
+    return {
+        "overview": "/overview",
+        "lawshift": "/lawshift",
+        "transitions": "/transitions?a=sft&b=dpo",
+        "items": "/items?task=lawshift_term_up_poisoned&a=base&b=pt&metric=verdict_acc&kind=still_wrong",
+        "item": f"/item?task=mc_demo_statutes&doc={first}&a=pt&b=sft",
+        "charts": "/charts",
+        "runs": "/runs",
+    }
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = write_fixture_runs(Path(tmp))
+        index = build_site(runs, Path(tmp) / "site")
+        data, _ = build_data(runs)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+            for name, route in views(data).items():
+                page.goto(f"{index.as_uri()}#{route}")
+                page.wait_for_selector("#app h2")
+                out = ROOT / "docs" / f"leaderboard-{name}.png"
+                page.screenshot(path=str(out))
+                if shutil.which("pngquant"):
+                    subprocess.run(["pngquant", "--force", "--quality=70-90", "--strip", "--output", str(out), str(out)], check=True)
+                print(f"{out.relative_to(ROOT)}  {out.stat().st_size // 1024} KiB")
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()

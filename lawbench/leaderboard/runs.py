@@ -1,0 +1,146 @@
+"""Find and read eval runs: lm-eval's ``results_<time>.json`` (with lawbench's manifest) and samples.
+
+A run folder is what ``lawbench eval`` (or plain ``lm_eval --output_path``) writes. When a folder
+holds several results files the newest wins (the names carry the time), and only the samples files
+written with it (same ``<time>`` suffix) are read.
+
+Example:
+    >>> from pathlib import Path
+    >>> load_runs(Path("/nonexistent/runs"))
+    Traceback (most recent call last):
+    ...
+    lawbench.errors.LawbenchError: /nonexistent/runs: no such folder (pass --runs a folder of eval run folders, e.g. OUT/runs)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lawbench.errors import DataError, LawbenchError
+from lawbench.utils.io import read_json_strict, read_text_strict
+
+RESULTS_PREFIX, SAMPLES_PREFIX = "results_", "samples_"
+
+
+@dataclass
+class Sample:
+    """One logged item of a task, as lm-eval writes it (only what the leaderboard uses)."""
+
+    doc_id: int
+    doc: dict
+    target: str
+    prompt: str
+    resps: list
+    filtered_resps: list
+    doc_hash: str | None
+    prompt_hash: str | None
+    target_hash: str | None
+    continuations: list[str]  # loglikelihood tasks: the candidate answers, in request order
+    values: dict[str, Any]  # metric name -> this item's value
+
+
+@dataclass
+class Run:
+    """One eval run folder."""
+
+    id: str  # the folder name, unique among the runs
+    folder: Path
+    results_file: Path
+    results: dict
+    samples: dict[str, dict[str, dict[int, Sample]]] = field(default_factory=dict)  # task -> filter -> doc_id
+
+    @property
+    def manifest(self) -> dict:
+        return self.results.get("lawbench") or {}
+
+    @property
+    def stage(self) -> str:
+        return str(self.manifest.get("stage") or self.id)
+
+    @property
+    def parent(self) -> str | None:
+        parent = self.manifest.get("parent")
+        return str(parent) if parent else None
+
+
+def run_folders(runs_dir: Path) -> list[Path]:
+    """``runs_dir`` itself when it is a run, else its sub-folders that hold a results file."""
+    if not runs_dir.is_dir():
+        raise LawbenchError(f"{runs_dir}: no such folder (pass --runs a folder of eval run folders, e.g. OUT/runs)")
+    if _results_files(runs_dir):
+        return [runs_dir]
+    found = sorted(p for p in runs_dir.iterdir() if p.is_dir() and _results_files(p))
+    if not found:
+        raise LawbenchError(f"{runs_dir}: no eval runs found (expected {runs_dir}/<run>/results_*.json from lawbench eval)")
+    return found
+
+
+def _results_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob(f"{RESULTS_PREFIX}*.json") if p.is_file())
+
+
+def load_runs(runs_dir: Path) -> list[Run]:
+    """Every run under ``runs_dir``, newest results file per folder, with its samples."""
+    return [load_run(folder) for folder in run_folders(Path(runs_dir))]
+
+
+def load_run(folder: Path) -> Run:
+    results_file = _results_files(folder)[-1]  # names carry the time: the last one is the newest
+    results = read_json_strict(results_file)
+    if not isinstance(results, dict) or not isinstance(results.get("results"), dict):
+        raise DataError(f"{results_file}: not an lm-eval results file (no 'results' object)")
+    run = Run(id=folder.name, folder=folder, results_file=results_file, results=results)
+    date_id = results_file.name[len(RESULTS_PREFIX):-len(".json")]
+    suffix = f"_{date_id}.jsonl"
+    for path in sorted(folder.glob(f"{SAMPLES_PREFIX}*{suffix}")):
+        task = path.name[len(SAMPLES_PREFIX):-len(suffix)]
+        run.samples[task] = read_samples(path)
+    return run
+
+
+def read_samples(path: Path) -> dict[str, dict[int, Sample]]:
+    """``{filter: {doc_id: Sample}}`` of one samples file; a malformed line names the file and line."""
+    by_filter: dict[str, dict[int, Sample]] = {}
+    for number, line in enumerate(read_text_strict(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            sample = _sample(record)
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+            raise DataError(f"{path} line {number}: not a valid lm-eval sample ({type(err).__name__}: {err})") from None
+        by_filter.setdefault(str(record.get("filter", "none")), {})[sample.doc_id] = sample
+    return by_filter
+
+
+def _arguments(record: dict) -> list[list]:
+    """Request arguments in either layout: lm-eval's tracker dict or a plain list of tuples."""
+    args = record.get("arguments") or []
+    if isinstance(args, dict):
+        return [[value for _, value in sorted(group.items(), key=lambda kv: int(kv[0].rsplit("_", 1)[-1]))]
+                for _, group in sorted(args.items(), key=lambda kv: int(kv[0].rsplit("_", 1)[-1]))]
+    return [list(a) if isinstance(a, (list, tuple)) else [a] for a in args]
+
+
+def _sample(record: dict) -> Sample:
+    args = _arguments(record)
+    metrics = record.get("metrics")
+    if not isinstance(metrics, list):  # plain lm-eval files always list them; be lenient with others
+        metrics = [k for k, v in record.items() if isinstance(v, (int, float)) and k != "doc_id"]
+    doc = record.get("doc")
+    return Sample(
+        doc_id=int(record["doc_id"]),
+        doc=doc if isinstance(doc, dict) else {"value": doc},
+        target=str(record.get("target", "")),
+        prompt=str(args[0][0]) if args and args[0] else "",
+        resps=record.get("resps") or [],
+        filtered_resps=record.get("filtered_resps") or [],
+        doc_hash=record.get("doc_hash"),
+        prompt_hash=record.get("prompt_hash"),
+        target_hash=record.get("target_hash"),
+        continuations=[str(a[1]) for a in args if len(a) > 1 and isinstance(a[1], str)],
+        values={m: record.get(m) for m in metrics if m in record},
+    )

@@ -1,0 +1,238 @@
+"""Assemble the leaderboard data from runs and write the static site.
+
+The site is one ``index.html`` with the page script, the styles and the data inlined, so it opens
+from ``file://`` (browsers refuse ``fetch`` there) and from GitHub Pages alike. The data sits in
+``<script type="application/json">`` elements that the page reads with ``textContent`` +
+``JSON.parse``; ``<``, ``>`` and ``&`` inside it are written as ``\\u003c`` etc., so no text a model
+or a dataset wrote can close the element. A Content-Security-Policy with the hashes of the inline
+script and style blocks everything else (other scripts, inline handlers, any network request).
+The front-end source is package data (``lawbench/leaderboard/web/``), so a non-editable
+``pip install`` builds sites too. ``exports/`` holds the overview as CSV, Markdown and LaTeX.
+
+Output is deterministic: keys sorted, floats rounded, no build time or absolute build paths.
+
+Example (the fixture runs of the test suite)::
+
+    from lawbench.leaderboard import build_site
+    build_site("OUT/runs", "OUT/site")   # -> Path("OUT/site/index.html")
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from importlib import resources
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from lawbench import __version__
+from lawbench.leaderboard.compare import GUARD, Comparator
+from lawbench.leaderboard.curves import training_curves
+from lawbench.leaderboard.drilldown import item_view
+from lawbench.leaderboard.exports import to_csv, to_latex, to_markdown
+from lawbench.leaderboard.lineage import order_stages
+from lawbench.leaderboard.runs import Run, load_runs
+from lawbench.leaderboard.shift import shift_view
+from lawbench.leaderboard.tasktree import TaskTree, split_metric_key
+from lawbench.utils.io import atomic_write_text
+
+DEFAULT_TITLE = "lawbench leaderboard"
+MANIFEST_SKIP = ("shift", "tasks")  # shown elsewhere (LawShift page, task-version table)
+
+
+def _pairs(stages) -> list[dict]:
+    pairs = []
+    for stage in stages:
+        if stage.parent:
+            pairs.append({"a": stage.parent, "b": stage.id, "relation": "parent"})
+        if stage.root not in (stage.id, stage.parent):
+            pairs.append({"a": stage.root, "b": stage.id, "relation": "base"})
+    return pairs
+
+
+def _rows(comparator: Comparator, tree: TaskTree, runs: dict[str, Run], stages) -> list[dict]:
+    ordered = [runs[s.id] for s in stages]
+    rows = []
+    tree_rows = tree.rows()
+    for row in tqdm(tree_rows, desc="leaderboard: scores and changes", unit="task", disable=None, leave=False):
+        primary = tree.primary_metric(row.node)
+        for position, key in enumerate(tree.metric_keys(row.node, ordered)):
+            metric, filt = split_metric_key(key)
+            higher = tree.higher_is_better(row.node, metric)
+            cells = {s.id: c for s in stages if (c := comparator.cell(s.id, row.node, key)) is not None}
+            if not cells:
+                continue
+            entry = {"id": f"{row.node}|{key}", "node": row.node, "kind": row.kind, "depth": row.depth,
+                     "ancestors": list(row.ancestors), "metric": metric, "filter": filt,
+                     "primary": metric == primary if primary else position == 0,
+                     "higher_is_better": higher, "cells": cells, "vs_parent": {}, "vs_base": {}}
+            for stage in stages:
+                if stage.id not in cells:
+                    continue
+                if stage.parent:
+                    change = comparator.change(stage.parent, stage.id, row.node, key, higher)
+                    if change is not None:
+                        entry["vs_parent"][stage.id] = change
+                if stage.root not in (stage.id,):
+                    change = comparator.change(stage.root, stage.id, row.node, key, higher)
+                    if change is not None:
+                        entry["vs_base"][stage.id] = change
+            rows.append(entry)
+    return rows
+
+
+def _versions_table(tree: TaskTree, runs: dict[str, Run], stages, comparator: Comparator) -> dict:
+    """Per leaf task and stage: version, task hash, and the guard status against the parent."""
+    table = {}
+    for row in tree.rows():
+        if row.kind != "task":
+            continue
+        entry = {}
+        for stage in stages:
+            run = runs[stage.id]
+            if row.node not in run.results["results"]:
+                continue
+            info = {"version": tree.version(run, row.node), "hash": tree.task_hash(run, row.node)}
+            if stage.parent and row.node in runs[stage.parent].results["results"]:
+                info["vs_parent"] = comparator.leaf_status(stage.parent, stage.id, row.node, "none")[0]
+            entry[stage.id] = info
+        table[row.node] = entry
+    return table
+
+
+def _transitions(comparator: Comparator, runs: dict[str, Run], pairs: list[dict]) -> dict:
+    found: dict[str, list] = {}
+    for pair in pairs:
+        a, b = pair["a"], pair["b"]
+        for task in sorted(set(runs[a].samples) & set(runs[b].samples)):
+            result = comparator.transitions(a, b, task)
+            if result["metrics"]:
+                found.setdefault(task, []).append({"a": a, "b": b, "relation": pair["relation"], **result})
+    return {task: found[task] for task in sorted(found)}
+
+
+def _short(value, n: int = 12):
+    return value[:n] if isinstance(value, str) else value
+
+
+def _summary(run: Run) -> list[list]:
+    """The run's key facts as ``[label, value]`` rows (in this order) for the side-by-side table."""
+    m = run.manifest
+    model, versions = m.get("model") or {}, m.get("versions") or {}
+    requests, timings = m.get("requests") or {}, m.get("timings") or {}
+    template = m.get("chat_template") or {}
+    files = m.get("data_files") or {}
+    data_digest = hashlib.sha256(json.dumps(sorted(files.values())).encode()).hexdigest()[:12] if files else None
+    rows = [
+        ("stage", run.stage), ("parent stage", run.parent), ("results file", run.results_file.name),
+        ("model path", model.get("path") or (run.results.get("config") or {}).get("model")), ("model kind", model.get("kind")),
+        ("adapter", model.get("adapter")), ("backend", model.get("backend")), ("device", model.get("device")),
+        ("dtype", model.get("dtype")), ("model fingerprint", _short(model.get("fingerprint"))),
+        ("chat template", None if not template else (_short(template.get("sha256")) if template.get("applied") else "not applied")),
+        ("gen_kwargs", m.get("gen_kwargs")), ("limit", m.get("limit")), ("num_fewshot", m.get("num_fewshot")),
+        ("seed", (m.get("seeds") or {}).get("random")),
+        ("data files", f"{len(files)} files, digest {data_digest}" if files else None),
+        *((f"{lib} version", versions.get(lib)) for lib in ("lawbench", "lm_eval", "transformers", "torch")),
+        ("requests (computed / cached)", f"{requests.get('computed')} / {requests.get('from_cache')}" if requests else None),
+        ("generation time (s)", timings.get("generation_s")), ("total time (s)", timings.get("total_s")),
+        ("created", m.get("created")),
+    ]
+    return [[label, None if value is None else str(value)] for label, value in rows]
+
+
+def _manifest(run: Run, runs_dir: Path) -> dict:
+    manifest = {k: v for k, v in run.manifest.items() if k not in MANIFEST_SKIP}
+    config = run.results.get("config") or {}
+    return {
+        "results_file": run.results_file.name,
+        "samples_files": len(run.samples),
+        "lm_eval": {k: config.get(k) for k in sorted(config) if k not in ("use_cache",)},
+        "lm_eval_version": run.results.get("lm_eval_version"),
+        "lawbench": manifest,
+    }
+
+
+def build_data(runs_dir: str | Path, *, iters: int = 1000, seed: int = 1234, title: str = DEFAULT_TITLE) -> tuple[dict, dict]:
+    """The site's data and its item records, computed from the runs under ``runs_dir``."""
+    runs_dir = Path(runs_dir)
+    loaded = load_runs(runs_dir)
+    runs = {run.id: run for run in loaded}
+    stages = order_stages((run.id, run.stage, run.parent) for run in loaded)
+    order = [s.id for s in stages]
+    tree = TaskTree([runs[i] for i in order])
+    comparator = Comparator(runs, tree, iters=iters, seed=seed)
+    pairs = _pairs(stages)
+    rows = _rows(comparator, tree, runs, stages)
+    curves = {}
+    for stage in stages:
+        found = training_curves(runs[stage.id], runs_dir)
+        if found:
+            curves[stage.id] = found
+    data = {
+        "meta": {"title": title, "generator": f"lawbench {__version__}", "bootstrap_iters": iters, "seed": seed,
+                 "ci_level": 0.95, "guard": {k: {"allowed": v[0], "text": v[1]} for k, v in GUARD.items()}},
+        "stages": [{"id": s.id, "stage": s.stage, "parent": s.parent, "root": s.root, "depth": s.depth,
+                    "model": (runs[s.id].manifest.get("model") or {}).get("fingerprint")} for s in stages],
+        "pairs": pairs,
+        "rows": rows,
+        "groups": [r.node for r in tree.rows() if r.kind == "group"],
+        "transitions": _transitions(comparator, runs, pairs),
+        "lawshift": shift_view(runs, order, {s.id: s.parent for s in stages}, iters, seed),
+        "curves": curves,
+        "runs": {s.id: _manifest(runs[s.id], runs_dir) for s in stages},
+        "run_summary": {s.id: _summary(runs[s.id]) for s in stages},
+        "task_versions": _versions_table(tree, runs, stages, comparator),
+    }
+    data["exports"] = {"csv": to_csv(data), "md": to_markdown(data), "tex": to_latex(data)}
+    return data, item_view(runs, order)
+
+
+def embed_json(obj) -> str:
+    """JSON that is safe inside a ``<script type="application/json">`` element.
+
+    >>> embed_json({"x": "</script><img src=x onerror=alert(1)>"})
+    '{"x":"\\\\u003c/script\\\\u003e\\\\u003cimg src=x onerror=alert(1)\\\\u003e"}'
+    """
+    text = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return text
+
+
+def _web(name: str) -> str:
+    return resources.files("lawbench.leaderboard").joinpath("web", name).read_text(encoding="utf-8")
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def render_html(data: dict, items: dict) -> str:
+    script, style = _web("app.js"), _web("style.css")
+    csp = (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; "
+           "img-src data:; base-uri 'none'; form-action 'none'")
+    values = {"TITLE": html.escape(data["meta"]["title"]), "CSP": html.escape(csp, quote=False).replace('"', "&quot;"), "STYLE": style,
+              "SCRIPT": script, "DATA": embed_json(data), "ITEMS": embed_json(items)}
+    # One pass over the template only: placeholders inside inserted text are never expanded.
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], _web("index.html"))
+
+
+def build_site(runs_dir: str | Path, out_dir: str | Path, *, iters: int = 1000, seed: int = 1234,
+               title: str = DEFAULT_TITLE) -> Path:
+    """Build the leaderboard for the runs under ``runs_dir`` into ``out_dir``; returns index.html's path."""
+    data, items = build_data(runs_dir, iters=iters, seed=seed, title=title)
+    out = Path(out_dir)
+    for ext in ("csv", "md", "tex"):
+        _publish(out / "exports" / f"overview.{ext}", data["exports"][ext])
+    _publish(out / ".nojekyll", "")  # GitHub Pages: serve the folder as it is
+    return _publish(out / "index.html", render_html(data, items))
+
+
+def _publish(path: Path, text: str) -> Path:
+    atomic_write_text(path, text)
+    path.chmod(0o644)  # the atomic temp file is private; a published page must be readable by a web server
+    return path
