@@ -3,7 +3,7 @@
 Reads eval runs (lm-eval ``results_*.json`` with lawbench's manifest, and ``samples_*.jsonl``),
 computes every statistic in Python (bootstrap CIs, paired changes, item transitions, LawShift
 shift gap / 2x2 / stale-law rate), and writes one self-contained ``index.html`` plus CSV /
-Markdown / LaTeX exports. See ``docs/leaderboard.md``.
+Markdown / LaTeX exports. See the "lawbench leaderboard build" section of README.md.
 
 Example::
 
