@@ -221,6 +221,38 @@ def _sanitize_sample(sample: dict) -> dict:
     return sample
 
 
+def fill_bootstrap_stderrs(results: dict, tasks: dict, seed: int) -> None:
+    """Bootstrap the stderr of metrics lm-eval leaves at "N/A" (custom corpus-level aggregations).
+
+    A task opts in with ``metadata: {lawbench_bootstrap_iters: N}``; its items are resampled N times
+    and the task's own aggregation is applied to each resample. Groups whose subtasks now all have a
+    stderr get lm-eval's pooled stderr.
+    """
+    from lm_eval.api.metrics import pooled_sample_stderr
+
+    from lawbench.metrics.text import bootstrap_stderr
+
+    table, samples = results.get("results", {}), results.get("samples") or {}
+    for name, task in tasks.items():
+        iters = int((task.config.metadata or {}).get("lawbench_bootstrap_iters") or 0)
+        entry = table.get(name)
+        if not iters or entry is None or name not in samples:
+            continue
+        for metric, aggregate in task.aggregation().items():
+            for key in [k for k in entry if k.startswith(f"{metric}_stderr,") and entry[k] == "N/A"]:
+                filter_name = key.split(",", 1)[1]
+                items = [s[metric] for s in samples[name] if s.get("filter", filter_name) == filter_name and metric in s]
+                if len(items) > 1:
+                    entry[key] = bootstrap_stderr(aggregate, items, iters=iters, seed=seed)
+    for group, members in (results.get("group_subtasks") or {}).items():
+        entry = table.get(group, {})
+        for key in [k for k in entry if "_stderr," in k and entry[k] == "N/A"]:
+            stderrs = [table.get(m, {}).get(key) for m in members]
+            sizes = [results.get("n-samples", {}).get(m, {}).get("effective", 0) for m in members]
+            if members and all(isinstance(e, (int, float)) for e in stderrs) and sum(sizes) > len(sizes):
+                entry[key] = float(pooled_sample_stderr(stderrs, sizes))
+
+
 def task_hashes(samples: dict) -> dict[str, str]:
     """lm-eval's per-task hash of all doc, prompt and target hashes (changes when prompts change)."""
     from lm_eval.utils import hash_string
@@ -308,6 +340,7 @@ def run_eval(config: EvalConfig) -> EvalRun:
         )
     eval_seconds = time.perf_counter() - eval_start
     total_requests = sum(len(s) for s in (results.get("samples") or {}).values())
+    fill_bootstrap_stderrs(results, loaded["tasks"], config.seed)
     shift = add_shift_gaps(results)
     results["task_hashes"] = task_hashes(results.get("samples") or {})
     results["config"]["model"] = resolved.display_name

@@ -28,7 +28,7 @@ def _metric_table(results: dict, names: list[str], title: str):
 
     columns = _metric_columns(results, names)
     table = Table(title=title, title_justify="left")
-    table.add_column("task")
+    table.add_column("task", no_wrap=True)
     table.add_column("n", justify="right")
     for metric, filter_name in columns:
         table.add_column(metric if filter_name == "none" else f"{metric} ({filter_name})", justify="right")
@@ -40,7 +40,8 @@ def _metric_table(results: dict, names: list[str], title: str):
             value = entry.get(f"{metric},{filter_name}")
             stderr = entry.get(f"{metric}_stderr,{filter_name}")
             row.append(_fmt(value) + (f" ±{stderr:.3f}" if isinstance(stderr, (int, float)) else ""))
-        table.add_row(entry.get("alias", name).strip(), str(n), *row)
+        label = entry.get("alias", name).strip()
+        table.add_row(label if len(label) <= 32 else name, str(n), *row)
     return table
 
 

@@ -73,7 +73,7 @@ def rescore(task: str | None, predictions: str) -> dict:
         result = score_lawshift_samples(path)
         return {"task": task, **result}
     if task is None and path.suffix == ".jsonl" and _looks_like_text_pairs(path):
-        from lawbench.metrics.text import score_text_file
+        from lawbench.text_scoring import score_text_file
 
         return score_text_file(path)
     from lawbench.metrics.lawbench_oc import score_file

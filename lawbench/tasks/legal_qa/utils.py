@@ -1,0 +1,38 @@
+"""lm-eval hooks of the legal Q&A tasks: per-item text metrics, corpus sacreBLEU aggregations."""
+
+from __future__ import annotations
+
+from lawbench.metrics.text import corpus_score, item_stats, pair_scores
+from lawbench.tasks.legal_qa import data
+
+
+def _dataset(docs: list[dict]):
+    import datasets
+
+    return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
+
+
+def load_disc_subjective(data_dir: str | None = None, **_):
+    return _dataset(data.load_disc_subjective(data_dir))
+
+
+def load_lawbench_qa(task_id: str, data_dir: str | None = None, **_):
+    return _dataset(data.load_lawbench_qa(task_id, data_dir))
+
+
+def process_results(doc: dict, results: list[str]) -> dict:
+    """Pairwise metrics per item (averaged), sacreBLEU statistics per item (summed at corpus level)."""
+    prediction = results[0]
+    return {**pair_scores([prediction], [doc["reference"]])[0], **item_stats(prediction, doc["reference"])}
+
+
+def corpus_bleu(rows):
+    return corpus_score("bleu", rows)
+
+
+def corpus_ter(rows):
+    return corpus_score("ter", rows)
+
+
+def corpus_chrf(rows):
+    return corpus_score("chrf", rows)
