@@ -155,6 +155,9 @@ def load_model(ctx: RecipeContext, for_sequence_classification: bool = False):
         tokenizer.pad_token = tokenizer.eos_token
     if getattr(model.config, "pad_token_id", None) is None:
         model.config.pad_token_id = tokenizer.pad_token_id
+    from lawbench.models.load import tune_cpu_threads
+
+    tune_cpu_threads(model)
     peft_config = get_peft_config(model_args)
     if resolved.adapter:
         if model_args.use_peft:
