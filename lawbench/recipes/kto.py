@@ -33,6 +33,12 @@ log = logging.getLogger(__name__)
 class KTOConfig(trl.KTOConfig):
     """TRL's ``KTOConfig`` (``desirable_weight``, ``undesirable_weight``, ``beta``...)."""
 
+    def __post_init__(self):
+        super().__post_init__()
+        if self.loss_type == "kto" and self.per_device_train_batch_size < 2:  # TRL would fail later, with a traceback
+            raise ValueError("kto needs --per_device_train_batch_size >= 2: its KL term pairs each answer with "
+                             "another prompt of the same batch")
+
 
 def check_class_balance(records: list[dict], config) -> dict:
     """Count the classes and warn when their weighted ratio is outside the range TRL recommends."""
