@@ -28,6 +28,7 @@ from lawbench.recipes.weighted import per_example_loss, weighted_loss
         ({"instruction": "i", "question": "q", "answer": "a"}, "lawbench"),
         ({"prompt": "p", "chosen": "a", "rejected": "b"}, "preference"),
         ({"prompt": "p", "completion": "a", "label": True}, "unpaired"),
+        ({"case": 0, "sample": 0, "response": "r", "accepted": True, "prompt": [], "weight": 1.0}, "rs_samples"),
     ],
 )
 def test_detects_each_format(record, kind):

@@ -19,6 +19,8 @@ format              fields                                                 used 
 ``lawbench``        ``instruction``, ``question``, ``answer`` (LawBench)     sft, rs-sft
 ``preference``      ``prompt``, ``chosen``, ``rejected``                     dpo, kto, rm
 ``unpaired``        ``prompt``, ``completion``, ``label`` (bool)             kto
+``rs_samples``      rs-sft's ``sampled.jsonl``: ``case``, ``response``,      dpo, kto, rm
+                    ``accepted`` (+ ``prompt``: the case's chat)
 ==================  =====================================================  ======================
 
 An unknown shape is a one-line error that lists these formats.
@@ -37,6 +39,7 @@ from lawbench.utils.io import read_json_strict, read_text_strict, sha256_file
 
 FILE_SUFFIXES = (".json", ".jsonl", ".csv", ".parquet", ".txt")
 FORMATS: dict[str, tuple[str, ...]] = {
+    "rs_samples": ("case", "response", "accepted"),  # first: its rows also hold prompt + response
     "messages": ("messages",),
     "sharegpt": ("conversations",),
     "preference": ("prompt", "chosen", "rejected"),

@@ -8,7 +8,8 @@
 2. An answer is kept when the scorer the evaluation uses marks it correct: charge and prison term
    both right, a not-guilty case only with a not-guilty answer, ``XT`` for death / life
    (:func:`lawbench.metrics.judgment_correct`). ``OUT/sampled.jsonl`` holds every answer with its
-   verdict and weight; ``OUT/sampling_stats.json`` the acceptance figures.
+   verdict, weight and the case's chat prompt (dpo / kto / rm build preference data from it);
+   ``OUT/sampling_stats.json`` the acceptance figures.
 3. SFT on the accepted answers (answer tokens only) where each of a case's n accepted answers weighs
    1/n, as a normalised weighted mean (:mod:`lawbench.recipes.weighted`).
 
@@ -189,8 +190,9 @@ def run_sampling(ctx: RecipeContext, model, tokenizer, cases: list[Case]) -> tup
         verdicts = [case.accepts(r) for r in responses]
         n = sum(verdicts)
         accepted_counts.append(n)
+        # "prompt" (the case's chat) lets dpo / kto / rm build preference data from this file alone.
         rows += [{"case": index, "sample": k, "response": r, "accepted": ok, "weight": (1.0 / n) if ok else 0.0,
-                  "gold": case.gold} for k, (r, ok) in enumerate(zip(responses, verdicts))]
+                  "gold": case.gold, "prompt": case.messages} for k, (r, ok) in enumerate(zip(responses, verdicts))]
     out = Path(config.output_dir)
     atomic_write_text(out / SAMPLED_FILE, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     stats = sampling_stats(accepted_counts, config.rs_num_samples)

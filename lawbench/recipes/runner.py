@@ -33,6 +33,9 @@ RECIPES: dict[str, tuple[str, str]] = {
     "pt": ("lawbench.recipes.pt", "PTConfig"),
     "sft": ("lawbench.recipes.sft", "SFTConfig"),
     "rs-sft": ("lawbench.recipes.rs_sft", "RSSFTConfig"),
+    "dpo": ("lawbench.recipes.dpo", "DPOConfig"),
+    "kto": ("lawbench.recipes.kto", "KTOConfig"),
+    "rm": ("lawbench.recipes.rm", "RewardConfig"),
 }
 STAGE_FILE = "lawbench_stage.json"
 
@@ -160,13 +163,27 @@ def load_model(ctx: RecipeContext, for_sequence_classification: bool = False):
     tune_cpu_threads(model)
     peft_config = get_peft_config(model_args)
     if resolved.adapter:
-        if model_args.use_peft:
+        # A policy's adapter cannot keep training as a reward model (no score head): merge it first.
+        if model_args.use_peft and not for_sequence_classification:
             log.info("continuing to train the LoRA adapter %s (its own LoRA settings apply)", resolved.adapter)
             model = PeftModel.from_pretrained(model, resolved.adapter, is_trainable=True)
             peft_config = None
         else:
-            model = PeftModel.from_pretrained(model, resolved.adapter).merge_and_unload()
+            model = merge_adapter(model, resolved.adapter)
     return model, tokenizer, peft_config
+
+
+def merge_adapter(model, adapter: str):
+    """``model`` with the LoRA adapter in ``adapter`` merged into its weights.
+
+    The adapter's task type is ignored, so a policy's (causal-LM) adapter also merges into the same
+    base loaded as a sequence classifier (the reward model's starting point).
+    """
+    from peft import PeftConfig, PeftModel
+
+    config = PeftConfig.from_pretrained(adapter)
+    config.task_type = None  # plain PeftModel: the causal-LM wrapper would demand generation methods
+    return PeftModel.from_pretrained(model, adapter, config=config).merge_and_unload()
 
 
 # --------------------------------------------------------------------------- lineage and evaluation
@@ -225,6 +242,9 @@ def main(name: str, argv: list[str]) -> int:
     """Entry point of ``lawbench recipe NAME ...`` (also usable under ``accelerate launch -m lawbench``)."""
     ctx = parse(name, argv)
     module = recipe_module(name)
+    if ctx.recipe.then_eval and not getattr(module, "EVALUATES", True):
+        raise LawbenchError(f"lawbench recipe {name}: --then-eval does not apply (the {name} model scores answers, "
+                            "it does not generate them); drop the flag")
     module.train(ctx)
     if ctx.recipe.then_eval and _is_main_process():
         run = then_eval(ctx)

@@ -1,0 +1,80 @@
+"""``lawbench recipe dpo``: Direct Preference Optimization on TRL's ``DPOTrainer``.
+
+    lawbench recipe dpo --model out/rs-sft --dataset out/rs-sft/sampled.jsonl --output-dir out/dpo \\
+        --use_peft --lora_r 16 --beta 0.1 --learning_rate 5e-6 --then-eval --tasks lawshift
+
+Data: ``prompt`` / ``chosen`` / ``rejected`` records, or rs-sft's output, from which each case's
+accepted answers are paired with its rejected ones (:mod:`lawbench.recipes.preference`). ``--beta``
+(default 0.1) sets how far the policy may move from the reference; every ``DPOConfig`` field is a flag
+(``--loss_type``, ``--label_smoothing``, ``--precompute_ref_log_probs``...).
+
+The reference is the model as it enters training. With ``--use_peft`` no second copy is loaded: TRL
+computes the reference log-probabilities with the adapter switched off (the frozen base), or, when
+``--model`` is an adapter that keeps training, with a frozen copy of that adapter's starting weights.
+Without LoRA the reference is a second copy loaded exactly like the policy.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import trl
+
+from lawbench.recipes.preference import PairingArguments, for_trl, load_preference_data
+from lawbench.recipes.runner import RecipeContext, load_model, write_stage_file
+
+__all__ = ["DPOConfig", "train", "reference_model"]
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DPOConfig(PairingArguments, trl.DPOConfig):
+    """TRL's ``DPOConfig`` plus how pairs are built from rs-sft's output."""
+
+    def __post_init__(self):
+        super().__post_init__()
+        self.check_pairing()
+
+
+def reference_model(ctx: RecipeContext, model, peft_config):
+    """The frozen reference to hand TRL, and how the reference log-probabilities are obtained.
+
+    ``None`` wherever TRL needs no copy. For full fine-tuning lawbench loads the copy itself: TRL would
+    reload the path in ``model.config``, which for an adapter merged on load is the bare base model.
+    """
+    from peft import PeftModel
+
+    if isinstance(model, PeftModel):
+        return None, "frozen copy of the input adapter (TRL's 'ref' adapter); no second model"
+    if peft_config is not None:
+        return None, "base model with the LoRA adapter disabled; no second model"
+    if ctx.training.precompute_ref_log_probs:
+        return None, "log-probabilities precomputed with the model before training"
+    reference, _, _ = load_model(ctx)
+    return reference.eval().requires_grad_(False), "second copy of the input model"
+
+
+def drop_reference_adapter(trainer) -> None:
+    """Continuing an adapter, TRL adds a frozen ``ref`` copy of it; the saved policy needs only its own."""
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    if "ref" in getattr(model, "peft_config", {}):
+        model.delete_adapter("ref")
+
+
+def train(ctx: RecipeContext) -> None:
+    import datasets
+
+    from lawbench.recipes.sft import resume_arg, save
+
+    model, tokenizer, peft_config = load_model(ctx)
+    records, described = load_preference_data(ctx.recipe, "pairs", ctx.training)
+    reference, how = reference_model(ctx, model, peft_config)
+    log.info("dpo: %d pairs; reference: %s", len(records), how)
+    trainer = trl.DPOTrainer(model=model, ref_model=reference, args=ctx.training,
+                             train_dataset=datasets.Dataset.from_list(for_trl(records, tokenizer)),
+                             processing_class=tokenizer, peft_config=peft_config)
+    trainer.train(resume_from_checkpoint=resume_arg(ctx.training))
+    drop_reference_adapter(trainer)
+    save(trainer, tokenizer, ctx)
+    write_stage_file(ctx, described, {"preference": {"pairs": len(records), "reference": how}})
