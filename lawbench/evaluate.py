@@ -339,7 +339,9 @@ def run_eval(config: EvalConfig) -> EvalRun:
             fewshot_random_seed=config.seed,
         )
     eval_seconds = time.perf_counter() - eval_start
-    total_requests = sum(len(s) for s in (results.get("samples") or {}).values())
+    # one lm-eval request per argument tuple (a multiple-choice doc asks one log-likelihood per option)
+    total_requests = sum(len(s.get("arguments") or [()]) for task_samples in (results.get("samples") or {}).values()
+                         for s in task_samples)
     fill_bootstrap_stderrs(results, loaded["tasks"], config.seed)
     shift = add_shift_gaps(results)
     results["task_hashes"] = task_hashes(results.get("samples") or {})

@@ -111,3 +111,15 @@ def test_eval_both_modes_on_the_tiny_model(tiny_model, tmp_path):
     gen = json.loads(next((tmp_path / "runs" / "mc").glob("samples_jecqa_multi_gen_*.jsonl")).read_text(
         encoding="utf-8").splitlines()[0])
     assert gen["filtered_resps"][0] == extract_choice(gen["resps"][0][0], multi=True)
+
+
+def test_request_counts_cover_every_option(tiny_model, tmp_path):
+    """A multiple-choice doc asks one log-likelihood per option; the manifest counts requests, not docs."""
+    write_mc_sources(tmp_path / "data")
+    args = [sys.executable, "-m", "lawbench", "eval", "--model", str(tiny_model), "--tasks", "jecqa_multi",
+            "--data-dir", str(tmp_path / "data"), "--limit", "2", "--output-dir", str(tmp_path / "runs"), "--run-name", "r"]
+    for expected_cached in (0, 2 * len(MULTI_CHOICES)):
+        assert subprocess.run(args, capture_output=True, text=True, timeout=300).returncode == 0
+        results = json.loads(sorted((tmp_path / "runs" / "r").glob("results_*.json"))[-1].read_text(encoding="utf-8"))
+        requests = results["lawbench"]["requests"]
+        assert requests["total"] == 2 * len(MULTI_CHOICES) and requests["from_cache"] == expected_cached
