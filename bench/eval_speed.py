@@ -2,12 +2,14 @@
 
     python bench/eval_speed.py [--model DIR] [--data-dir ../shared/data] [--limit 25] [--max-new-tokens 32]
 
-Four ways to answer the same LawShift prompts (greedy, same chat-templated prompts, same stop rule):
+Ways to answer the same LawShift prompts (greedy, same chat-templated prompts, same stop rule):
 
 1. ``lawbench eval`` (the CLI, its start-up and lm-eval included; request cache off);
 2. the reference scripts' way: a transformers loop, one prompt at a time;
 3. a plain length-sorted batched ``generate`` loop (batch ``--batch``);
-4. ``lawbench eval --batch-size N`` with the same batch.
+4. ``lawbench eval --batch-size N`` with the same batch;
+5. the two plain loops again on one CPU thread, the setting lawbench picks for small models;
+6. ``lawbench eval --no-prefix-cache``: what reusing the prompts' shared prefix buys.
 
 Each runs as its own process and is timed from start to exit. The outputs of the plain loop and of
 lawbench are compared (they should agree: same prompts, greedy decoding). Figures go to
@@ -34,7 +36,9 @@ PLAIN = r'''
 import json, sys, time, torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from lawbench.tasks.lawshift.data import load_side_dataset, system_prompt
-model_dir, data_dir, limit, max_new, batch, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+model_dir, data_dir, limit, max_new, batch, out, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], int(sys.argv[7])
+if threads:
+    torch.set_num_threads(threads)
 tok = AutoTokenizer.from_pretrained(model_dir); tok.padding_side = "left"
 model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
 prompts = []
@@ -92,24 +96,31 @@ def main() -> None:
     tasks = ",".join(f"lawshift_{s}_{side}" for s in SCENARIOS for side in ("original", "poisoned"))
     n = len(SCENARIOS) * 2 * args.limit
 
-    def lawbench_cmd(name: str, batch: int) -> list[str]:
+    def lawbench_cmd(name: str, batch: int, *extra: str) -> list[str]:
         return [sys.executable, "-m", "lawbench", "eval", "--model", model, "--tasks", tasks, "--data-dir",
                 args.data_dir, "--limit", str(args.limit), "--gen-kwargs", f"max_gen_toks={args.max_new_tokens}",
-                "--batch-size", str(batch), "--no-cache", "--output-dir", str(work / "runs"), "--run-name", name]
+                "--batch-size", str(batch), "--no-cache", "--output-dir", str(work / "runs"), "--run-name", name, *extra]
 
-    def plain_cmd(batch: int, out: Path) -> list[str]:
+    def plain_cmd(batch: int, out: Path, threads: int = 0) -> list[str]:
         return [sys.executable, "-c", PLAIN, model, args.data_dir, str(args.limit), str(args.max_new_tokens),
-                str(batch), str(out)]
+                str(batch), str(out), str(threads)]
 
     rows = {
         "lawbench eval (batch 1)": timed(lawbench_cmd("b1", 1), env),
+        "lawbench eval (batch 1, --no-prefix-cache)": timed(lawbench_cmd("b1np", 1, "--no-prefix-cache"), env),
         "transformers, one prompt at a time": timed(plain_cmd(1, work / "plain1.json"), env),
         f"transformers, length-sorted batches of {args.batch}": timed(plain_cmd(args.batch, work / "plainb.json"), env),
+        # lawbench runs small models on one thread (lawbench.models.load.tune_cpu_threads); the plain
+        # loops with the same setting show what is left once threading is equal.
+        "transformers, one prompt at a time, 1 thread": timed(plain_cmd(1, work / "plain1t.json", 1), env),
+        f"transformers, batches of {args.batch}, 1 thread": timed(plain_cmd(args.batch, work / "plainbt.json", 1), env),
         f"lawbench eval (batch {args.batch})": timed(lawbench_cmd("bN", args.batch), env),
     }
     plain = json.loads((work / "plain1.json").read_text(encoding="utf-8"))
     ours = lawbench_answers(work / "runs" / "b1")
     same = sum(ours.get(p, None) == a for p, a in zip(plain["prompts"], plain["answers"]))
+    generation = {name: json.loads(next((work / "runs" / name).glob("results_*.json")).read_text())["lawbench"]["timings"]["generation_s"]
+                  for name in ("b1", "b1np", "bN")}
     best_plain = min(v for k, v in rows.items() if k.startswith("transformers"))
     best_lawbench = min(v for k, v in rows.items() if k.startswith("lawbench"))
     result = {
@@ -117,6 +128,8 @@ def main() -> None:
         "seconds": {k: round(v, 2) for k, v in rows.items()},
         "lawbench_vs_best_plain": round(best_lawbench / best_plain, 3),
         "identical_answers_lawbench_vs_plain_loop": f"{same}/{n}",
+        "lawbench_generation_seconds": {"batch 1": generation["b1"], "batch 1, no prefix cache": generation["b1np"],
+                                        f"batch {args.batch}": generation["bN"]},
         "cpu_count": os.cpu_count(),
     }
     width = max(map(len, rows))
@@ -124,6 +137,7 @@ def main() -> None:
     for name, seconds in rows.items():
         print(f"  {name:<{width}}  {seconds:7.1f} s   ({n / seconds:5.2f} prompts/s)")
     print(f"  lawbench / best plain loop: {result['lawbench_vs_best_plain']:.2f}x; identical answers: {same}/{n}")
+    print(f"  lawbench generation time alone: {result['lawbench_generation_seconds']}")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")

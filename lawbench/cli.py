@@ -63,6 +63,8 @@ def _add_eval_parser(sub) -> None:
     m.add_argument("--max-length", type=int, help="context length override")
     m.add_argument("--revision", help="hub revision of the model")
     m.add_argument("--num-concurrent", type=int, default=1, help="--backend api: parallel requests")
+    m.add_argument("--no-prefix-cache", dest="prefix_cache", action="store_false",
+                   help="hf, batch size 1: do not reuse the key/value cache of the prompts' shared beginning")
     t = p.add_argument_group("tasks and data")
     t.add_argument("--tasks", default="lawshift", help="comma-separated tasks or groups (default: lawshift); see `lawbench tasks`")
     t.add_argument("--data-dir", help="folder holding <source>/ datasets in their original layout (default: $LAWBENCH_DATA_DIR, else the hub)")
@@ -191,7 +193,7 @@ def cmd_eval(args) -> int:
         model=args.model, backend=args.backend, base_model=args.base_model, base_url=args.base_url,
         load_in_4bit=args.load_in_4bit, trust_remote_code=args.trust_remote_code, device=args.device,
         dtype=args.dtype, batch_size=args.batch_size, max_length=args.max_length, revision=args.revision,
-        chat_template=args.chat_template, num_concurrent=args.num_concurrent,
+        chat_template=args.chat_template, num_concurrent=args.num_concurrent, prefix_cache=args.prefix_cache,
     )
     config = EvalConfig(
         model=options, tasks=args.tasks, data_dir=args.data_dir, limit=args.limit, gen_kwargs=args.gen_kwargs,

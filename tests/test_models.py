@@ -126,3 +126,30 @@ def test_chat_template_without_system_role_keeps_instructions(tiny_model):
     chat = [{"role": "system", "content": "回答格式"}, {"role": "user", "content": "案件事实"}]
     assert lm.apply_chat_template(chat) == "<user>回答格式\n\n案件事实"
     assert merge_system_into_user([{"role": "system", "content": "s"}]) == [{"role": "user", "content": "s"}]
+
+
+def test_prefix_cache_keeps_greedy_outputs(tiny_model):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from lawbench.models.hflm import PREFIX_MIN_TOKENS, LawbenchHFLM
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model)
+    shared = "你是一名熟悉中国刑法的法律判决助手。请根据案件事实判断罪名和刑期。" * 4
+    prompts = [shared + tail for tail in ("被告人甲盗窃财物。", "被告人乙容留他人吸毒。", "被告人丙醉酒驾驶。")]
+    assert len(tokenizer(shared)["input_ids"]) > PREFIX_MIN_TOKENS
+
+    def generate(prefix_cache: bool):
+        lm = LawbenchHFLM(pretrained=model, tokenizer=tokenizer, backend="causal", batch_size=1, prefix_cache=prefix_cache)
+        outputs = []
+        for prompt in prompts:
+            ids = torch.tensor([tokenizer(prompt)["input_ids"]])
+            out = lm._model_generate(ids, max_length=ids.shape[1] + 12, stop=[], attention_mask=torch.ones_like(ids),
+                                     do_sample=False)
+            outputs.append(out[0, ids.shape[1]:].tolist())
+        return outputs, lm.prefix_hits
+
+    cached, hits = generate(True)
+    plain, no_hits = generate(False)
+    assert cached == plain and hits == 2 and no_hits == 0  # the first prompt has nothing to share with yet

@@ -1,19 +1,28 @@
-"""lm-eval's ``HFLM`` with one change: a chat template that rejects the system role keeps the
-instructions.
+"""lm-eval's ``HFLM`` with two changes lawbench needs.
 
-lm-eval puts a task's instructions (its ``description``) in a system message. When a template
-refuses system messages (Gemma, some Mistral versions), lm-eval drops the system message and with it
-the answer format; here the instructions are moved to the front of the first user message instead.
+1. A chat template that rejects the system role keeps the instructions. lm-eval puts a task's
+   instructions (its ``description``) in a system message; when a template refuses system messages
+   (Gemma, some Mistral versions) lm-eval drops that message and with it the answer format. Here the
+   instructions move to the front of the first user message instead.
+2. Prefix caching for one-at-a-time generation. A task's prompts share a long beginning (the system
+   prompt, the instructions, the few-shot examples); once two consecutive prompts share at least
+   ``PREFIX_MIN_TOKENS`` tokens, their common prefix is run through the model once and its key/value
+   cache is copied into every later generation that starts with it, so only the rest of each prompt
+   is prefilled. Greedy outputs are unchanged (checked by ``bench/eval_speed.py`` and a test); batches
+   of several prompts are left-padded, which shifts the prefix, so they generate as usual.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 
 import jinja2
+import torch
 from lm_eval.models.huggingface import HFLM
 
 log = logging.getLogger(__name__)
+PREFIX_MIN_TOKENS = 32  # shorter shared beginnings are not worth a cache copy
 
 
 def merge_system_into_user(chat_history: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -29,7 +38,28 @@ def merge_system_into_user(chat_history: list[dict[str, str]]) -> list[dict[str,
     return [{"role": "user", "content": system}, *rest]
 
 
+def common_prefix_length(a: list[int], b: list[int]) -> int:
+    """
+    >>> common_prefix_length([1, 2, 3, 4], [1, 2, 5])
+    2
+    """
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 class LawbenchHFLM(HFLM):
+    def __init__(self, *args, prefix_cache: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prefix_cache = prefix_cache
+        self._previous: list[int] = []
+        self._prefix: list[int] = []
+        self._prefix_kv = None
+        self.prefix_hits = 0
+
     def apply_chat_template(self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
         kwargs = dict(tokenize=False, add_generation_prompt=add_generation_prompt,
                       continue_final_message=not add_generation_prompt, **self.chat_template_args)
@@ -40,3 +70,30 @@ class LawbenchHFLM(HFLM):
                 raise
             log.warning("the chat template rejects system messages; task instructions go into the user message")
             return self.tokenizer.apply_chat_template(merge_system_into_user(chat_history), **kwargs)
+
+    # ------------------------------------------------------------------ prefix cache
+    def _cached_prefix(self, tokens: list[int]):
+        """A copy of the key/value cache of this prompt's shared beginning, or ``None``."""
+        if self._prefix and len(tokens) > len(self._prefix) and tokens[: len(self._prefix)] == self._prefix:
+            return copy.deepcopy(self._prefix_kv)
+        shared = common_prefix_length(tokens, self._previous)
+        self._previous = tokens
+        if shared < PREFIX_MIN_TOKENS or shared >= len(tokens):
+            return None
+        from transformers import DynamicCache
+
+        cache = DynamicCache(config=self.model.config)
+        with torch.no_grad():
+            self.model(input_ids=torch.tensor([tokens[:shared]], device=self.device), past_key_values=cache,
+                       use_cache=True)
+        self._prefix, self._prefix_kv = tokens[:shared], cache
+        log.debug("prefix cache: %d shared tokens", shared)
+        return copy.deepcopy(cache)
+
+    def _model_generate(self, context, max_length, stop, **generation_kwargs):
+        usable = self.prefix_cache and context.shape[0] == 1 and self.backend == "causal"
+        cache = self._cached_prefix(context[0].tolist()) if usable else None
+        if cache is None:
+            return super()._model_generate(context, max_length, stop, **generation_kwargs)
+        self.prefix_hits += 1
+        return super()._model_generate(context, max_length, stop, past_key_values=cache, **generation_kwargs)

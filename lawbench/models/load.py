@@ -218,7 +218,8 @@ def build_lm(options: ModelOptions, resolved: ResolvedModel) -> LoadedModel:
         from lawbench.models.hflm import LawbenchHFLM
 
         lm = LawbenchHFLM(pretrained=model, tokenizer=tokenizer, backend="causal", batch_size=batch_size,
-                  max_length=options.max_length, trust_remote_code=options.trust_remote_code)
+                          max_length=options.max_length, trust_remote_code=options.trust_remote_code,
+                          prefix_cache=options.prefix_cache)
     template = getattr(tokenizer, "chat_template", None) if options.chat_template else None
     return LoadedModel(lm, template or None, device, dtype, time.perf_counter() - start,
                        {"batch_size": batch_size, "load_in_4bit": options.load_in_4bit})

@@ -41,6 +41,7 @@ class ModelOptions:
     revision: str | None = None  # hub revision of the model
     chat_template: bool = True  # apply the tokenizer's chat template when it has one
     num_concurrent: int = 1  # --backend api: parallel requests
+    prefix_cache: bool = True  # hf, batch 1: prefill the prompts' shared beginning once
 
 
 @dataclass
