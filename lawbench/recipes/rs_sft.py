@@ -81,30 +81,37 @@ _LAWBENCH_TERM = re.compile(r"^刑期[:：]\s*(\d+)\s*个月$")
 
 
 def load_cases(recipe) -> tuple[list[Case], list[dict]]:
-    from lawbench.recipes.sft import lawshift_articles
-    from lawbench.tasks.lawshift.data import case_messages, validate_records
-
     cases, described = [], []
     for source in recipe.dataset:
         loaded = load_records(source, recipe.dataset_split, recipe.max_records)
-        if loaded.format == "lawshift":
-            validate_records(loaded.records, Path(source))
-            articles = lawshift_articles(recipe, source)
-            cases += [Case(case_messages(r, articles), "lawshift",
-                           {"charge": r["charge"], "prison_time": r["prison_time"]}) for r in loaded.records]
-        elif loaded.format == "lawbench":
-            for index, record in enumerate(loaded.records):
-                match = _LAWBENCH_TERM.match(str(record["answer"]).strip())
-                if not match:
-                    raise DataError(f"{source} record {index}: rs-sft takes LawBench 3-4 / 3-5 records whose answer "
-                                    f"is '刑期:N个月', got {str(record['answer'])[:30]!r}")
-                cases.append(Case([{"role": "user", "content": f"{record['instruction']}\n{record['question']}"}],
-                                  "lawbench_term", {"months": int(match.group(1))}))
-        else:
-            raise DataError(f"{source}: rs-sft needs LawShift-format or LawBench 3-4/3-5 records, got {loaded.format}")
+        cases += source_cases(loaded, recipe)
         described.append({"source": source, "format": loaded.format, "records": len(loaded.records),
                           "fingerprint": loaded.fingerprint})
     return cases, described
+
+
+def source_cases(loaded, recipe) -> list[Case]:
+    """The cases of one loaded dataset (LawShift-format or LawBench 3-4/3-5 records; grpo and ppo reuse this)."""
+    from lawbench.recipes.sft import lawshift_articles
+    from lawbench.tasks.lawshift.data import case_messages, validate_records
+
+    source = loaded.source
+    if loaded.format == "lawshift":
+        validate_records(loaded.records, Path(source))
+        articles = lawshift_articles(recipe, source)
+        return [Case(case_messages(r, articles), "lawshift", {"charge": r["charge"], "prison_time": r["prison_time"]})
+                for r in loaded.records]
+    if loaded.format == "lawbench":
+        cases = []
+        for index, record in enumerate(loaded.records):
+            match = _LAWBENCH_TERM.match(str(record["answer"]).strip())
+            if not match:
+                raise DataError(f"{source} record {index}: expected a LawBench 3-4 / 3-5 record whose answer "
+                                f"is '刑期:N个月', got {str(record['answer'])[:30]!r}")
+            cases.append(Case([{"role": "user", "content": f"{record['instruction']}\n{record['question']}"}],
+                              "lawbench_term", {"months": int(match.group(1))}))
+        return cases
+    raise DataError(f"{source}: rs-sft needs LawShift-format or LawBench 3-4/3-5 records, got {loaded.format}")
 
 
 # --------------------------------------------------------------------------- sampling
