@@ -108,13 +108,13 @@ def _add_model_parser(sub) -> None:
     i.set_defaults(func=cmd_model_init)
 
 
-RECIPE_NAMES = ("pt", "sft", "rs-sft")
+RECIPE_NAMES = ("pt", "sft", "rs-sft", "ppo", "grpo")
 
 
 def _add_recipe_parser(sub) -> None:
     # The recipe's own flags are parsed by TRL's parser (every TRL config field is a flag), so this
     # parser only picks the recipe and hands the rest over; `lawbench recipe sft --help` shows them all.
-    p = sub.add_parser("recipe", add_help=False, help="train a checkpoint (pt, sft, rs-sft) with TRL, optionally evaluate it",
+    p = sub.add_parser("recipe", add_help=False, help="train a checkpoint (pt, sft, rs-sft, ppo, grpo), optionally evaluate it",
                        description="lawbench recipe NAME --model M --dataset D --output-dir OUT [--config YAML] "
                        "[--then-eval] [TRL / transformers training flags]; `lawbench recipe NAME --help` lists them.")
     p.add_argument("name", choices=RECIPE_NAMES, metavar="{" + ",".join(RECIPE_NAMES) + "}")
@@ -219,14 +219,16 @@ def _setup_logging(level: str) -> None:
         logging.getLogger(name).setLevel(noisy_level)
 
 
-RECIPE_HELP = """usage: lawbench recipe {pt,sft,rs-sft} --model M --dataset D --output-dir OUT [--config YAML]
+RECIPE_HELP = """usage: lawbench recipe {pt,sft,rs-sft,ppo,grpo} --model M --dataset D --output-dir OUT [--config YAML]
                        [--then-eval [--tasks T] [--limit N] [--data-dir DIR]] [TRL / transformers flags]
 
 Train a checkpoint with TRL and optionally evaluate it. `lawbench recipe NAME --help` lists every flag of
 that recipe (its TRL config, TRL's ModelConfig for LoRA / QLoRA, and lawbench's own arguments).
   pt      continued pretraining on raw text, with packing, data mixtures and per-source ("channel") loss
   sft     supervised fine-tuning, loss on assistant tokens only
-  rs-sft  rejection sampling with lawbench's scorers, then 1/n-weighted SFT on the accepted answers"""
+  rs-sft  rejection sampling with lawbench's scorers, then 1/n-weighted SFT on the accepted answers
+  ppo     PPO (value head, KL to a frozen reference, GAE) rewarded by lawbench's scorers or a reward model
+  grpo    GRPO (TRL GRPOTrainer) rewarded by lawbench's scorers (format, charge, term, choice) or a reward model"""
 
 
 def main(argv: list[str] | None = None) -> int:

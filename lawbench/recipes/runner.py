@@ -33,6 +33,8 @@ RECIPES: dict[str, tuple[str, str]] = {
     "pt": ("lawbench.recipes.pt", "PTConfig"),
     "sft": ("lawbench.recipes.sft", "SFTConfig"),
     "rs-sft": ("lawbench.recipes.rs_sft", "RSSFTConfig"),
+    "grpo": ("lawbench.recipes.grpo", "GRPOConfig"),
+    "ppo": ("lawbench.recipes.ppo", "PPOConfig"),
 }
 STAGE_FILE = "lawbench_stage.json"
 
