@@ -137,8 +137,8 @@ def test_ppo_raises_a_toy_reward(tiny_model, toy_prompts, tmp_path):
 @pytest.mark.parametrize("recipe", ["grpo", "ppo"])
 def test_gold_columns_reach_the_reward_functions(tiny_model, cases, tmp_path, recipe):
     RECORDED.clear()
-    sizes = ["--num_generations", "2", "--per_device_train_batch_size", "2"] if recipe == "grpo" else \
-        ["--per_device_train_batch_size", "2"]
+    sizes = ["--num_generations", "2", "--per_device_train_batch_size", "2", "--use_peft", "--lora_r", "4",
+             "--lora_target_modules", "q_proj", "v_proj"] if recipe == "grpo" else ["--per_device_train_batch_size", "2"]
     runner.main(recipe, ["--model", str(tiny_model), "--dataset", str(cases), "--output-dir", str(tmp_path / recipe),
                          "--reward_funcs", "tests.test_rl_recipes.record_kwargs", "format", "--reward_weights", "1", "0.5",
                          "--max_completion_length", "4", "--max_steps", "1", *sizes, *QUIET])
@@ -146,8 +146,10 @@ def test_gold_columns_reach_the_reward_functions(tiny_model, cases, tmp_path, re
     assert seen["charge"][0] == "容留他人吸毒" and seen["prison_time"][0] == 7 and seen["task"][0] == "judgment"
     assert seen["completions"][0][0]["role"] == "assistant"  # conversational, as TRL passes chat prompts
     assert [m["role"] for m in seen["prompts"][0]] == ["system", "user"]
-    history = reward_log(tmp_path / recipe)
-    assert len(history) == 1
+    assert len(reward_log(tmp_path / recipe)) == 1
+    if recipe == "grpo":  # LoRA through TRL's ModelConfig: only the adapter is saved
+        assert (tmp_path / recipe / "adapter_config.json").is_file()
+        assert not (tmp_path / recipe / "model.safetensors").exists()
 
 
 def test_ppo_rollout_matches_an_unpadded_forward(tiny_model, tmp_path):

@@ -307,20 +307,17 @@ def eos_token_ids(model, tokenizer) -> set[int]:
 
 def sample_hf(policy, tokenizer, prompt_ids: list[list[int]], config: PPOConfig) -> list[list[int]]:
     """One sampled answer per prompt with ``generate`` (left-padded batch)."""
-    pad = tokenizer.pad_token_id
-    width = max(len(p) for p in prompt_ids)
-    input_ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompt_ids], device=policy.device)
-    attention_mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompt_ids], device=policy.device)
+    input_ids, attention_mask = pad_left(prompt_ids, tokenizer.pad_token_id, policy.device)
     was_training = policy.training
     policy.eval()
     try:
         output = policy.generate(input_ids=input_ids, attention_mask=attention_mask, do_sample=True,
                                  temperature=config.temperature, top_p=config.top_p, top_k=config.top_k,
-                                 max_new_tokens=config.max_completion_length, pad_token_id=pad,
+                                 max_new_tokens=config.max_completion_length, pad_token_id=tokenizer.pad_token_id,
                                  eos_token_id=sorted(eos_token_ids(policy, tokenizer)))
     finally:
         policy.train(was_training)
-    return output[:, width:].tolist()
+    return output[:, input_ids.shape[1]:].tolist()
 
 
 def vllm_arguments(config: PPOConfig) -> dict:
@@ -344,7 +341,16 @@ def start_vllm(policy, accelerator, tokenizer, config: PPOConfig):
     return VLLMGeneration(model=policy, accelerator=accelerator, processing_class=tokenizer, **vllm_arguments(config))
 
 
+def pad_left(sequences: list[list[int]], pad: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Prompts as one left-padded batch (they end where the answers begin) and their attention mask."""
+    width = max(len(s) for s in sequences)
+    ids = torch.tensor([[pad] * (width - len(s)) + s for s in sequences], device=device)
+    mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in sequences], device=device)
+    return ids, mask
+
+
 def pad_right(sequences: list[list[int]], pad: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Answers as one right-padded batch and their mask (at least one column, even if all are empty)."""
     width = max(1, max(len(s) for s in sequences))
     ids = torch.tensor([s + [pad] * (width - len(s)) for s in sequences], device=device)
     mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in sequences], device=device)
@@ -441,9 +447,8 @@ def make_rollout(model, reference, tokenizer, rows, config: PPOConfig, scorer: S
         answers = sample_hf(policy, tokenizer, prompt_ids, config)
     eos = eos_token_ids(policy, tokenizer)
     answers = [trim_after_eos(ids, eos) for ids in answers]
-    width = max(len(p) for p in prompt_ids)
-    prompts = torch.tensor([[tokenizer.pad_token_id] * (width - len(p)) + p for p in prompt_ids], device=device)
-    prompt_mask = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompt_ids], device=device)
+    prompts, prompt_mask = pad_left(prompt_ids, tokenizer.pad_token_id, device)
+    width = prompts.shape[1]
     answer_ids, answer_mask = pad_right(answers, tokenizer.pad_token_id, device)
     input_ids, attention_mask = torch.cat([prompts, answer_ids], 1), torch.cat([prompt_mask, answer_mask], 1)
 
@@ -609,7 +614,7 @@ def train(ctx: RecipeContext) -> None:
     pending: dict[str, list[float]] = defaultdict(list)
     started = time.time()
     for rows_batch in prompt_batches(loader):
-        if vllm is not None and state.global_step > 0:
+        if vllm is not None:  # the engine samples with the current policy (a continued adapter from the start)
             vllm.sync_weights()
         unwrapped = accelerator.unwrap_model(model)
         rollout, stats = make_rollout(unwrapped, reference, tokenizer, rows_batch, config, scorer, vllm, accelerator.device)
