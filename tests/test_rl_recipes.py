@@ -194,7 +194,11 @@ def test_ppo_lora_has_no_reference_copy_and_saves_an_adapter_that_evaluates(tiny
         for name, param in model.policy.named_parameters():
             if "lora_B" in name:
                 param.normal_()
-    ids, mask, answer = torch.tensor([[5, 6, 7, 8]]), torch.ones(1, 4, dtype=torch.long), torch.tensor([[7, 8]])
+    model.train()  # LoRA's dropout is off too, so a rollout's log-probs are what the first update sees
+    ids, mask = torch.tensor([[5, 6, 7, 8]]), torch.ones(1, 4, dtype=torch.long)
+    with torch.no_grad():
+        torch.testing.assert_close(model(ids, mask)[0], model(ids, mask)[0], atol=0, rtol=0)
+    answer = torch.tensor([[7, 8]])
     with torch.no_grad():
         base = torch.log_softmax(AutoModelForCausalLM.from_pretrained(tiny_model)(ids).logits[0, 1:3], -1)
     torch.testing.assert_close(reference_logprobs(model, None, ids, mask, answer, 2, 1.0)[0],

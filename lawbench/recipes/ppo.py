@@ -519,13 +519,13 @@ def build_model(ctx: RecipeContext):
     from peft import PeftModel, get_peft_model
 
     policy, tokenizer, peft_config = load_model(ctx)
-    for module in policy.modules():  # dropout would make the first epoch's ratios differ from 1
+    if peft_config is not None:
+        policy = get_peft_model(policy, peft_config)
+    for module in policy.modules():  # dropout (LoRA's too) would make the first epoch's ratios differ from 1
         if isinstance(module, nn.Dropout):
             module.p = 0.0
     if hasattr(policy.config, "attention_dropout"):
         policy.config.attention_dropout = 0.0
-    if peft_config is not None:
-        policy = get_peft_model(policy, peft_config)
     reference = None if isinstance(policy, PeftModel) else copy.deepcopy(policy).eval().requires_grad_(False)
     if ctx.training.gradient_checkpointing:
         policy.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
