@@ -261,7 +261,9 @@ def test_reward_model_drives_the_reward(tiny_model, cases, tmp_path, reward_mode
     out = tmp_path / recipe
     runner.main(recipe, ["--model", str(tiny_model), "--dataset", str(cases), "--output-dir", str(out),
                          "--reward_model", str(full), "--per_device_train_batch_size", "2", *sizes,
-                         "--max_completion_length", "4", "--max_steps", "1", *QUIET])
+                         "--max_completion_length", "4", "--max_steps", "1", "--logging_steps", "1",
+                         "--report_to", "tensorboard", "--save_strategy", "no", "--disable_tqdm", "true"])
+    assert list((out / "runs").rglob("events.out.tfevents*"))  # TensorBoard gets the same logs
     entry = reward_log(out)[0]
     model_key = "rewards/full/mean" if recipe == "grpo" else "rewards/reward_model"
     assert entry[model_key] != 0.0 and entry["reward"] == pytest.approx(entry[model_key])
