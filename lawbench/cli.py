@@ -122,14 +122,14 @@ def _add_model_parser(sub) -> None:
     i.set_defaults(func=cmd_model_init)
 
 
-RECIPE_NAMES = ("pt", "sft", "rs-sft", "dpo", "kto", "rm")
+RECIPE_NAMES = ("pt", "sft", "rs-sft", "dpo", "kto", "rm", "ppo", "grpo")
 
 
 def _add_recipe_parser(sub) -> None:
     # The recipe's own flags are parsed by TRL's parser (every TRL config field is a flag), so this
     # parser only picks the recipe and hands the rest over; `lawbench recipe sft --help` shows them all.
     p = sub.add_parser("recipe", add_help=False,
-                       help="train a checkpoint (pt, sft, rs-sft, dpo, kto, rm) with TRL, optionally evaluate it",
+                       help="train a checkpoint (pt, sft, rs-sft, dpo, kto, rm, ppo, grpo), optionally evaluate it",
                        description="lawbench recipe NAME --model M --dataset D --output-dir OUT [--config YAML] "
                        "[--then-eval] [TRL / transformers training flags]; `lawbench recipe NAME --help` lists them.")
     p.add_argument("name", choices=RECIPE_NAMES, metavar="{" + ",".join(RECIPE_NAMES) + "}")
@@ -312,7 +312,7 @@ def _setup_logging(level: str) -> None:
         logging.getLogger(name).setLevel(noisy_level)
 
 
-RECIPE_HELP = """usage: lawbench recipe {pt,sft,rs-sft,dpo,kto,rm} --model M --dataset D --output-dir OUT [--config YAML]
+RECIPE_HELP = """usage: lawbench recipe {pt,sft,rs-sft,dpo,kto,rm,ppo,grpo} --model M --dataset D --output-dir OUT [--config YAML]
                        [--then-eval [--tasks T] [--limit N] [--data-dir DIR]] [TRL / transformers flags]
 
 Train a checkpoint with TRL and optionally evaluate it. `lawbench recipe NAME --help` lists every flag of
@@ -322,7 +322,9 @@ that recipe (its TRL config, TRL's ModelConfig for LoRA / QLoRA, and lawbench's 
   rs-sft  rejection sampling with lawbench's scorers, then 1/n-weighted SFT on the accepted answers
   dpo     direct preference optimization on prompt/chosen/rejected pairs or on rs-sft's output (--beta)
   kto     KTO on labelled (unpaired) samples, pairs split in two, or rs-sft's output (--desirable_weight ...)
-  rm      reward model (sequence classifier) on pairs or rs-sft's output, saved for PPO; no --then-eval"""
+  rm      reward model (sequence classifier) on pairs or rs-sft's output, saved for PPO; no --then-eval
+  ppo     PPO (value head, KL to a frozen reference, GAE) rewarded by lawbench's scorers or a reward model
+  grpo    GRPO (TRL GRPOTrainer) rewarded by lawbench's scorers (format, charge, term, choice) or a reward model"""
 
 
 def main(argv: list[str] | None = None) -> int:

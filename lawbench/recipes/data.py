@@ -10,13 +10,15 @@ format              fields                                                 used 
 ==================  =====================================================  ======================
 ``text``            ``text`` (or ``.txt`` files: one paragraph per record)  pt
 ``lawgpt_articles`` ``[category, law, chunk]`` triples (lawgpt_zh)           pt
-``prompt_response`` ``prompt`` + ``response`` / ``completion`` / ``output``  sft
+``prompt_response`` ``prompt`` + ``response`` / ``completion`` / ``output``  sft, grpo, ppo (prompt)
 ``alpaca``          ``instruction`` (+ ``input``) + ``output``               sft
 ``messages``        ``messages``: [{role, content}, ...]                     sft
 ``sharegpt``        ``conversations``: [{from, value}, ...]                  sft
-``lawshift``        ``fact``, ``relevant_articles``, ``charge``,             sft, rs-sft, pt (facts)
+``lawshift``        ``fact``, ``relevant_articles``, ``charge``,             sft, rs-sft, grpo, ppo, pt
                     ``prison_time`` (+ ``--articles`` file)
-``lawbench``        ``instruction``, ``question``, ``answer`` (LawBench)     sft, rs-sft
+``lawbench``        ``instruction``, ``question``, ``answer`` (LawBench)     sft, rs-sft, grpo, ppo
+``choice``          ``question``, ``A``-``D``, ``answer`` (letters)          grpo, ppo
+``prompt``          ``prompt`` only (text or messages) + any gold fields     grpo, ppo
 ``preference``      ``prompt``, ``chosen``, ``rejected``                     dpo, kto, rm
 ``unpaired``        ``prompt``, ``completion``, ``label`` (bool)             kto
 ``rs_samples``      rs-sft's ``sampled.jsonl``: ``case``, ``response``,      dpo, kto, rm
@@ -45,9 +47,11 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "preference": ("prompt", "chosen", "rejected"),
     "unpaired": ("prompt", "completion", "label"),
     "lawshift": ("fact", "relevant_articles", "charge", "prison_time"),
+    "choice": ("question", "A", "B", "C", "D", "answer"),  # the legal_mmlu doc schema (C-Eval's columns)
     "lawbench": ("instruction", "question", "answer"),
     "alpaca": ("instruction", "output"),
     "prompt_response": ("prompt",),  # + one of RESPONSE_KEYS
+    "prompt": ("prompt",),  # prompt-only RL data (TRL's format); other fields are gold columns for rewards
     "text": ("text",),
 }
 RESPONSE_KEYS = ("response", "completion", "output", "answer")

@@ -80,36 +80,43 @@ class Case:
 
 
 def load_cases(recipe) -> tuple[list[Case], list[dict]]:
-    from lawbench.recipes.sft import lawshift_articles
-    from lawbench.tasks.lawshift.data import case_messages, validate_records
-
     cases, described = [], []
     for source in recipe.dataset:
         loaded = load_records(source, recipe.dataset_split, recipe.max_records)
-        if loaded.format == "lawshift":
-            validate_records(loaded.records, Path(source))
-            articles = lawshift_articles(recipe, source)
-            cases += [Case(case_messages(r, articles), "lawshift",
-                           {"charge": r["charge"], "prison_time": r["prison_time"]}) for r in loaded.records]
-        elif loaded.format == "lawbench":
-            from lawbench.metrics.lawbench_oc.base import RefFormatError
-            from lawbench.metrics.lawbench_oc.terms import gold_months
-
-            for index, record in enumerate(loaded.records):
-                try:
-                    months = gold_months(index, str(record["answer"]).strip())
-                except RefFormatError:
-                    months = None
-                if months is None:  # death / life, or not a term record: LawBench scores no term for it
-                    raise DataError(f"{source} record {index}: rs-sft takes LawBench 3-4 / 3-5 records whose answer "
-                                    f"is '刑期:N个月', got {str(record['answer'])[:30]!r}")
-                cases.append(Case([{"role": "user", "content": f"{record['instruction']}\n{record['question']}"}],
-                                  "lawbench_term", {"months": months}))
-        else:
-            raise DataError(f"{source}: rs-sft needs LawShift-format or LawBench 3-4/3-5 records, got {loaded.format}")
+        cases += source_cases(loaded, recipe)
         described.append({"source": source, "format": loaded.format, "records": len(loaded.records),
                           "fingerprint": loaded.fingerprint})
     return cases, described
+
+
+def source_cases(loaded, recipe) -> list[Case]:
+    """The cases of one loaded dataset (LawShift-format or LawBench 3-4/3-5 records; grpo and ppo reuse this)."""
+    from lawbench.recipes.sft import lawshift_articles
+    from lawbench.tasks.lawshift.data import case_messages, validate_records
+
+    source = loaded.source
+    if loaded.format == "lawshift":
+        validate_records(loaded.records, Path(source))
+        articles = lawshift_articles(recipe, source)
+        return [Case(case_messages(r, articles), "lawshift", {"charge": r["charge"], "prison_time": r["prison_time"]})
+                for r in loaded.records]
+    if loaded.format == "lawbench":
+        from lawbench.metrics.lawbench_oc.base import RefFormatError
+        from lawbench.metrics.lawbench_oc.terms import gold_months
+
+        cases = []
+        for index, record in enumerate(loaded.records):
+            try:
+                months = gold_months(index, str(record["answer"]).strip())
+            except RefFormatError:
+                months = None
+            if months is None:  # death / life, or not a term record: LawBench scores no term for it
+                raise DataError(f"{source} record {index}: expected a LawBench 3-4 / 3-5 record whose answer "
+                                f"is '刑期:N个月', got {str(record['answer'])[:30]!r}")
+            cases.append(Case([{"role": "user", "content": f"{record['instruction']}\n{record['question']}"}],
+                              "lawbench_term", {"months": months}))
+        return cases
+    raise DataError(f"{source}: rs-sft needs LawShift-format or LawBench 3-4/3-5 records, got {loaded.format}")
 
 
 # --------------------------------------------------------------------------- sampling
@@ -211,6 +218,7 @@ def train(ctx: RecipeContext) -> None:
 
     model, tokenizer, peft_config = load_model(ctx)
     cases, described = load_cases(ctx.recipe)
+    _ = ctx.training.device  # sets up the process group the trainer will use (CPU DDP needs use_cpu's flags)
     state = PartialState()
     if state.is_main_process:  # sample once; the other processes read the file
         run_sampling(ctx, model, tokenizer, cases)

@@ -36,6 +36,8 @@ RECIPES: dict[str, tuple[str, str]] = {
     "dpo": ("lawbench.recipes.dpo", "DPOConfig"),
     "kto": ("lawbench.recipes.kto", "KTOConfig"),
     "rm": ("lawbench.recipes.rm", "RewardConfig"),
+    "ppo": ("lawbench.recipes.ppo", "PPOConfig"),
+    "grpo": ("lawbench.recipes.grpo", "GRPOConfig"),
 }
 STAGE_FILE = "lawbench_stage.json"
 

@@ -1,0 +1,213 @@
+"""RL rewards built on lawbench's scorers: plain ``(completions, **kwargs) -> list[float | None]``.
+
+They follow TRL's reward-function convention, so the same functions serve ``GRPOTrainer`` and
+lawbench's PPO: ``completions`` are strings or conversational completions (lists of messages), and
+the gold fields arrive as keyword arguments holding one value per completion (TRL passes every
+dataset column that way). A reward returns ``None`` for a row it does not apply to (no gold field for
+it, e.g. ``choice`` on a LawShift case); TRL then ignores it for that row, and :func:`weighted_sum`
+adds up only the rewards that apply.
+
+==========  ============================================================  =======================
+name        reward                                                        gold columns
+==========  ============================================================  =======================
+``format``  1.0 for a closed ``<answer>…</answer>`` holding a whole         (none; ``task`` ``term``
+            judgment, 0.5 for answer tags that do not, 0.0 without tags     / ``choice`` rows: None)
+``charge``  1.0 when the charge is right (a not-guilty outcome: only a       ``charge``, ``prison_time``
+            not-guilty answer counts), else 0.0                              (+ ``side``, ``shift_type``)
+``term``    CAIL2018 log-distance closeness of the prison term, in           ``prison_time`` (months;
+            0, 0.2, ..., 1.0 (:func:`~lawbench.metrics.term_score`)          10000/10001 = life/death)
+``choice``  1.0 when the chosen letter(s) equal ``answer`` exactly           ``answer`` (``"C"``, ``"ABD"``)
+==========  ============================================================  =======================
+
+Every judgment is read by :func:`~lawbench.metrics.parse_judgment` and scored by
+:func:`~lawbench.metrics.score_case`, the functions evaluation uses; choices by
+:func:`~lawbench.metrics.choice.extract_choice`. ``side`` / ``shift_type`` (default ``original`` /
+``V``) score a case after a statute change the way the LawShift evaluation does.
+
+Example:
+    >>> rewards = weighted_sum(["format", "charge", "term"], [0.2, 0.4, 0.4])
+    >>> rewards(["<answer>盗窃 | 6</answer>", "<answer>诈骗 | 24</answer>", "不知道"],
+    ...         charge=["盗窃"] * 3, prison_time=[6] * 3)
+    [1.0, 0.2, 0.0]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from lawbench.metrics.choice import LETTERS, extract_choice
+from lawbench.metrics.judgment import parse_judgment, strip_reasoning
+from lawbench.metrics.lawshift import score_case
+
+RewardFunc = Callable[..., list]
+
+_ANSWER_OPEN = re.compile(r"<\s*answer\s*>", re.IGNORECASE)
+_ANSWER_CLOSE = re.compile(r"<\s*/\s*answer\s*>", re.IGNORECASE)
+_NO_ANSWER_TAGS = ("term", "choice")  # tasks whose prompts ask for another answer format
+
+
+def completion_text(completion: Any) -> str:
+    """The text of one completion: a string, or the assistant messages of a conversational completion.
+
+    >>> completion_text([{"role": "assistant", "content": "<answer>盗窃 | 6</answer>"}])
+    '<answer>盗窃 | 6</answer>'
+    >>> completion_text("答案是C")
+    '答案是C'
+    """
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, dict):
+        completion = [completion]
+    if isinstance(completion, list):
+        parts = []
+        for message in completion:
+            if not isinstance(message, dict) or message.get("role", "assistant") != "assistant":
+                continue
+            content = message.get("content", "")
+            if isinstance(content, list):  # content blocks: [{"type": "text", "text": ...}]
+                content = "".join(block.get("text", "") for block in content if isinstance(block, dict))
+            parts.append(str(content or ""))
+        return "".join(parts)
+    raise TypeError(f"a completion must be a string or a list of messages, got {type(completion).__name__}")
+
+
+def _column(kwargs: dict, name: str, size: int, default: Any = None) -> list:
+    values = kwargs.get(name)
+    if values is None:
+        return [default] * size
+    if len(values) != size:
+        raise ValueError(f"reward column '{name}' has {len(values)} values for {size} completions")
+    return [default if v is None else v for v in values]
+
+
+def _case_scores(completions, kwargs: dict) -> list[dict | None]:
+    """LawShift metrics of each completion against its gold columns (``None`` where there is no gold term)."""
+    n = len(completions)
+    charges, terms = _column(kwargs, "charge", n), _column(kwargs, "prison_time", n)
+    sides, shifts = _column(kwargs, "side", n, "original"), _column(kwargs, "shift_type", n, "V")
+    return [None if term is None else score_case(completion_text(c), charge=charge or "", prison_time=int(term),
+                                                   side=side, shift_type=shift)
+            for c, charge, term, side, shift in zip(completions, charges, terms, sides, shifts)]
+
+
+def format_reward(completions: list, **kwargs) -> list[float | None]:
+    """1.0: closed answer tags holding a whole judgment; 0.5: answer tags, but not that; 0.0: no tags.
+
+    Rows whose ``task`` is ``term`` or ``choice`` (prompts that ask for another format) get ``None``.
+
+    >>> format_reward(["<think>…</think><answer>盗窃 | 6</answer>", "<answer>不违规", "<answer>嗯</answer>", "盗窃 | 6"])
+    [1.0, 0.5, 0.5, 0.0]
+    >>> format_reward(["C"], task=["choice"])
+    [None]
+    """
+    tasks = _column(kwargs, "task", len(completions))
+    rewards: list[float | None] = []
+    for completion, task in zip(completions, tasks):
+        if task in _NO_ANSWER_TAGS:
+            rewards.append(None)
+            continue
+        text = strip_reasoning(completion_text(completion))
+        if not _ANSWER_OPEN.search(text):
+            rewards.append(0.0)
+            continue
+        judgment = parse_judgment(text)
+        whole = bool(_ANSWER_CLOSE.search(text)) and judgment.source == "answer_tag" and judgment.complete
+        rewards.append(1.0 if whole else 0.5)
+    return rewards
+
+
+def charge_reward(completions: list, **kwargs) -> list[float | None]:
+    """1.0 when the judgment names the right charge (``None`` for rows without a ``charge``).
+
+    >>> charge_reward(["<answer>盗窃罪 | 3</answer>", "<answer>诈骗 | 6</answer>", "<answer>不违规</answer>"],
+    ...               charge=["盗窃", "盗窃", "盗窃"], prison_time=[6, 6, 6], shift_type=["V", "V", "NV"],
+    ...               side=["original", "original", "poisoned"])
+    [1.0, 0.0, 1.0]
+    >>> charge_reward(["刑期:6个月"], prison_time=[6])
+    [None]
+    """
+    charges = _column(kwargs, "charge", len(completions))
+    return [None if charge is None or scores is None else scores["charge_acc"]
+            for charge, scores in zip(charges, _case_scores(completions, kwargs))]
+
+
+def term_reward(completions: list, **kwargs) -> list[float | None]:
+    """CAIL2018 closeness of the stated prison term to ``prison_time`` (``None`` without it).
+
+    >>> term_reward(["<answer>盗窃 | 6</answer>", "<answer>盗窃 | 8</answer>", "<answer>盗窃 | 24</answer>",
+    ...              "[刑期]六个月<eoa>", "<answer>故意杀人 | XT</answer>"],
+    ...             charge=["盗窃"] * 3 + [None, "故意杀人"], prison_time=[6, 6, 6, 6, 10001])
+    [1.0, 0.8, 0.0, 1.0, 1.0]
+    """
+    return [None if scores is None else scores["term_score"] for scores in _case_scores(completions, kwargs)]
+
+
+def choice_reward(completions: list, **kwargs) -> list[float | None]:
+    """1.0 when the chosen option letter(s) equal ``answer`` (``None`` where ``answer`` is not letters A-D).
+
+    >>> choice_reward(["经分析，答案是C。", "选A", "正确答案：A、B和D"], answer=["C", "C", "ABD"])
+    [1.0, 0.0, 1.0]
+    """
+    answers = _column(kwargs, "answer", len(completions))
+    rewards: list[float | None] = []
+    for completion, answer in zip(completions, answers):
+        letters = str(answer).strip().upper() if answer is not None else ""
+        if not letters or any(letter not in LETTERS for letter in letters):
+            rewards.append(None)
+            continue
+        chosen = extract_choice(completion_text(completion), multi=len(letters) > 1)
+        rewards.append(float(chosen == "".join(sorted(letters))))
+    return rewards
+
+
+REWARD_FUNCS: dict[str, RewardFunc] = {
+    "format": format_reward,
+    "charge": charge_reward,
+    "term": term_reward,
+    "choice": choice_reward,
+}
+
+
+def combine_columns(columns: Sequence[Sequence[float | None]], weights: Sequence[float]) -> list[float | None]:
+    """Σ weight·reward per row over the rewards that apply (``None`` when none does).
+
+    >>> combine_columns([[1.0, None, None], [0.5, 1.0, None]], [0.2, 0.8])
+    [0.6000000000000001, 0.8, None]
+    """
+    if len(columns) != len(weights):
+        raise ValueError(f"{len(weights)} reward weights for {len(columns)} reward functions")
+    combined: list[float | None] = []
+    for row in zip(*columns):
+        present = [w * r for w, r in zip(weights, row) if r is not None]
+        combined.append(sum(present) if present else None)
+    return combined
+
+
+def weighted_sum(funcs: Sequence[str | RewardFunc], weights: Sequence[float] | None = None) -> RewardFunc:
+    """One reward function: the weighted sum of ``funcs`` (names from :data:`REWARD_FUNCS` or callables).
+
+    >>> weighted_sum(["format", "choice"])(["<answer>盗窃 | 6</answer>", "答案：B"], task=[None, "choice"],
+    ...                                     answer=[None, "B"])
+    [1.0, 1.0]
+    """
+    resolved = [reward_func(f) for f in funcs]
+    weights = [1.0] * len(resolved) if weights is None else [float(w) for w in weights]
+    if len(weights) != len(resolved):
+        raise ValueError(f"{len(weights)} reward weights for {len(resolved)} reward functions")
+
+    def combined(completions: list, **kwargs) -> list[float | None]:
+        return combine_columns([f(completions, **kwargs) for f in resolved], weights)
+
+    combined.__name__ = "+".join(f"{w:g}*{getattr(f, '__name__', 'reward')}" for f, w in zip(resolved, weights))
+    return combined
+
+
+def reward_func(name_or_func: str | RewardFunc) -> RewardFunc:
+    """A registered reward by name (``format``, ``charge``, ``term``, ``choice``), or the callable itself."""
+    if callable(name_or_func):
+        return name_or_func
+    if name_or_func not in REWARD_FUNCS:
+        raise ValueError(f"unknown reward '{name_or_func}'; choose from {', '.join(REWARD_FUNCS)}")
+    return REWARD_FUNCS[name_or_func]
