@@ -164,13 +164,24 @@ def _add_leaderboard_parser(sub) -> None:
     b.set_defaults(func=cmd_leaderboard_build)
 
 
+def _add_demo_parser(sub) -> None:
+    p = sub.add_parser("demo", help="the whole loop offline on a CPU: tiny model, every training stage evaluated, site built",
+                       description="Build a tiny model, evaluate it, train pt, sft, rs-sft, dpo, kto, rm, ppo and grpo "
+                       "on small project-written data (or --data-dir), evaluate every stage, build the site. "
+                       "Layout: OUT/checkpoints/<stage>/, OUT/runs/<stage>/, OUT/site/index.html. Resumable.")
+    p.add_argument("--out", default="lawbench-demo", help="output folder (default: lawbench-demo)")
+    p.add_argument("--data-dir", help="use the real datasets under this folder instead of the sample data")
+    p.set_defaults(func=cmd_demo)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lawbench", description="Evaluate and train legal LLMs.", epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"lawbench {__version__}")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                         help="lawbench's log level (lm-eval and transformers log warnings only unless DEBUG)")
     sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{eval,score,tasks,recipe,pipeline,leaderboard,model}")
+                                metavar="{demo,eval,score,tasks,recipe,pipeline,leaderboard,model}")
+    _add_demo_parser(sub)
     _add_eval_parser(sub)
     _add_score_parser(sub)
     _add_recipe_parser(sub)
@@ -278,6 +289,13 @@ def cmd_pipeline(args) -> int:
     status = run_pipeline(plan)
     print("stages: " + ", ".join(f"{name} ({state})" for name, state in status.items()))
     print_stage_table(load_stage_runs(Path(args.output_dir) / "runs", list(status)))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from lawbench.demo.run import run_demo
+
+    run_demo(args.out, args.data_dir)
     return 0
 
 

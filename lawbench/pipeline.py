@@ -184,27 +184,41 @@ def _finished_run(run_dir: Path) -> bool:
     return any(run_dir.glob("results_*.json"))
 
 
-def run_pipeline(plan: Plan) -> dict[str, str]:
-    """Run what is not done yet; returns ``{stage: status}`` (ran, evaluated, skipped)."""
+def run_pipeline(plan: Plan, on_stage_done=None) -> dict[str, str]:
+    """Run what is not done yet; returns ``{stage: status}`` (ran, evaluated, skipped).
+
+    ``on_stage_done(stage, seconds)`` is called after each stage that did any work.
+    """
+    import time
+
     status: dict[str, str] = {}
+    clock = time.perf_counter()
+
+    def done(stage: str, state: str) -> None:
+        nonlocal clock
+        status[stage] = state
+        if on_stage_done and state != "skipped":
+            on_stage_done(stage, time.perf_counter() - clock)
+        clock = time.perf_counter()
+
     logs = plan.out / "logs"
     if _finished_run(plan.runs / "base"):
-        status["base"] = "skipped"
+        done("base", "skipped")
     else:
         _run([*plan.launcher, "eval", "--model", plan.model, *_eval_args(plan, "base", None)], logs / "base.log",
              "evaluating base")
-        status["base"] = "ran"
+        done("base", "ran")
     for stage in plan.stages:
         checkpoint = plan.checkpoints / stage.name
         parent_model = plan.model if stage.parent == "base" else str(plan.checkpoints / stage.parent)
         complete = (checkpoint / "lawbench_stage.json").is_file()
         if complete and (not stage.evaluated or _finished_run(plan.runs / stage.name)):
-            status[stage.name] = "skipped"
+            done(stage.name, "skipped")
             continue
         if complete:
             _run([*plan.launcher, "eval", "--model", str(checkpoint), *_eval_args(plan, stage.name, stage.parent)],
                  logs / f"{stage.name}.log", f"evaluating {stage.name}")
-            status[stage.name] = "evaluated"
+            done(stage.name, "evaluated")
             continue
         if checkpoint.exists():
             log.warning("pipeline: %s was interrupted; restarting it from %s", stage.name, stage.parent)
@@ -218,5 +232,5 @@ def run_pipeline(plan: Plan) -> dict[str, str]:
             cmd += _flag_args({"data_dir": ev.get("data_dir"), "limit": ev.get("limit"),
                                "eval_gen_kwargs": ev.get("gen_kwargs"), "eval_batch_size": ev.get("batch_size")})
         _run(cmd, logs / f"{stage.name}.log", f"training {stage.name} from {stage.parent}")
-        status[stage.name] = "ran"
+        done(stage.name, "ran")
     return status

@@ -104,7 +104,8 @@ def print_stage_table(stage_runs: dict[str, dict], console=None) -> None:
     console = console or Console(width=None if sys.stdout.isatty() else 160)
     rows: dict[tuple[str, str], dict[str, float]] = {}
     for stage, results in stage_runs.items():
-        names = list(results.get("groups", {})) or list(results.get("results", {}))
+        grouped = {t for members in (results.get("group_subtasks") or {}).values() for t in members}
+        names = [n for n in results.get("results", {}) if n in results.get("groups", {}) or n not in grouped]
         for name in names:
             for key, value in results["results"].get(name, {}).items():
                 if "," in key and "_stderr" not in key and isinstance(value, (int, float)) and not key.startswith("shift_gap_"):

@@ -9,6 +9,8 @@
 * ``root/data/cmmlu_legal/{dev,test}/college_law.csv`` — basic multiple-choice questions;
 * ``root/train/corpus.txt`` — statute-like prose for continued pretraining;
 * ``root/train/cases.json`` + ``articles.json`` — LawShift-format training cases (sft, rs-sft, grpo, ppo);
+  the terms follow simple rules (three months per act of letting others take drugs, plus three; six or
+  twelve months for theft below or above 10,000 yuan; ten for an injury) so a tiny model can learn them;
 * ``root/train/qa.jsonl`` — short legal Q&A pairs.
 
 Example:
@@ -58,22 +60,22 @@ def _date(rng: random.Random) -> str:
 
 
 def _drug_case(rng: random.Random, act: str) -> dict:
-    times = rng.randint(1, 4)
+    times = rng.randint(1, 3)
     fact = DRUG_FACT.format(city=rng.choice(CITIES), date=_date(rng), name=rng.choice(NAMES),
                             place=rng.choice(HOMES), times=times, act=act)
-    return {"fact": fact, "relevant_articles": [DRUG_ARTICLE], "charge": "容留他人吸毒", "prison_time": 5 + 2 * times}
+    return {"fact": fact, "relevant_articles": [DRUG_ARTICLE], "charge": "容留他人吸毒", "prison_time": 3 + 3 * times}
 
 
 def _theft_case(rng: random.Random) -> dict:
     amount = rng.randint(3, 40) * 500
     fact = THEFT_FACT.format(city=rng.choice(CITIES), date=_date(rng), name=rng.choice(NAMES),
                              place=rng.choice(PLACES), amount=amount)
-    return {"fact": fact, "relevant_articles": [THEFT_ARTICLE], "charge": "盗窃", "prison_time": 6 + amount // 2500}
+    return {"fact": fact, "relevant_articles": [THEFT_ARTICLE], "charge": "盗窃", "prison_time": 6 if amount < 10000 else 12}
 
 
 def _hurt_case(rng: random.Random) -> dict:
     fact = HURT_FACT.format(city=rng.choice(CITIES), date=_date(rng), name=rng.choice(NAMES), place=rng.choice(PLACES))
-    return {"fact": fact, "relevant_articles": [HURT_ARTICLE], "charge": "故意伤害", "prison_time": rng.choice((8, 10, 12))}
+    return {"fact": fact, "relevant_articles": [HURT_ARTICLE], "charge": "故意伤害", "prison_time": 10}
 
 
 MC_QUESTIONS = (

@@ -1,0 +1,98 @@
+"""``lawbench demo``: the whole loop, offline, on a CPU, in a few minutes.
+
+    lawbench demo --out demo-out            # project-written sample data
+    lawbench demo --out demo-out --data-dir ../shared/data   # the real datasets instead
+
+1. ``lawbench model init``: a tiny Qwen2-style model with its own tokenizer (``OUT/base-model``);
+2. ``lawbench pipeline`` over every stage — base eval → pt → sft → rs-sft, then dpo, kto, rm, ppo and
+   grpo each from rs-sft — every stage but rm evaluated on a small suite (LawShift statute-change
+   scenarios and multiple-choice questions); PPO is rewarded by the rm reward model plus lawbench's
+   scorers (answer format, charge, prison term), GRPO by the scorers, sized so that their logged
+   rewards rise;
+3. ``lawbench leaderboard build`` into ``OUT/site/index.html``.
+
+Layout (DESIGN.md): ``OUT/checkpoints/<stage>/``, ``OUT/runs/<stage>/``, ``OUT/site/index.html``, plus
+``OUT/demo-data/`` (the sample data), ``OUT/pipeline.yaml`` (the configuration used) and
+``OUT/logs/``. Re-running the same command resumes: finished stages are skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import yaml
+
+from lawbench.utils.io import atomic_write_json, atomic_write_text
+
+log = logging.getLogger(__name__)
+
+STAGES = ("pt", "sft", "rs-sft", "dpo", "kto", "rm", "ppo", "grpo")
+# Training flags for every stage: tiny batches, no checkpoints mid-way, logs for the site's curves.
+COMMON = {"per_device_train_batch_size": 8, "logging_steps": 2, "report_to": "none", "save_strategy": "no",
+          "seed": 0}
+RL_REWARDS = ["format", "charge", "term"]
+
+
+def demo_config(data: Path, real: bool) -> dict:
+    """The pipeline configuration of the demo (written to ``OUT/pipeline.yaml``)."""
+    if real:
+        scenario = data / "lawshift" / "action_explicit_extend"
+        cases, articles = str(scenario / "original.json"), str(scenario / "articles_original.json")
+        corpus = f"laws={data / 'lawgpt_zh' / 'core_law_articles_9k.json'}:1"
+        tasks, eval_data = "lawshift,cmmlu_legal_college_law", str(data)
+    else:
+        cases, articles = str(data / "train" / "cases.json"), str(data / "train" / "articles.json")
+        corpus = f"laws={data / 'train' / 'corpus.txt'}:1"
+        tasks, eval_data = "lawshift,cmmlu_legal_college_law", str(data / "data")
+    rl = {"dataset": [cases], "articles": articles, "max_records": 24, "reward_funcs": RL_REWARDS,
+          "max_completion_length": 24, "parent": "rs-sft"}
+    return {
+        "eval": {"tasks": tasks, "data_dir": eval_data, "limit": 8, "gen_kwargs": "max_gen_toks=24"},
+        "defaults": COMMON,
+        "pt": {"dataset": [corpus], "max_records": 400, "max_length": 128, "max_steps": 20, "learning_rate": 2e-3},
+        "sft": {"dataset": [cases], "articles": articles, "max_steps": 25, "learning_rate": 3e-3},
+        "rs-sft": {"dataset": [cases], "articles": articles, "max_records": 24, "rs_num_samples": 4,
+                   "rs_max_new_tokens": 24, "rs_batch_size": 8, "max_steps": 4, "learning_rate": 2e-4},
+        # dpo, kto, rm, ppo and grpo all start from rs-sft, so the site compares them side by side.
+        "dpo": {"max_steps": 6, "learning_rate": 1e-4, "per_device_train_batch_size": 4},
+        "kto": {"parent": "rs-sft", "max_steps": 6, "learning_rate": 1e-4, "per_device_train_batch_size": 4},
+        "rm": {"parent": "rs-sft", "max_steps": 6, "learning_rate": 1e-3, "per_device_train_batch_size": 4},
+        # ppo: the reward model from rm plus the scorers' rewards (weights: rm first)
+        "ppo": {**rl, "reward_weights": [0.1, 0.2, 0.4, 0.3], "max_steps": 12, "learning_rate": 1e-4,
+                "per_device_train_batch_size": 8, "num_mini_batches": 2, "num_ppo_epochs": 2, "kl_coef": 0.02},
+        "grpo": {**rl, "reward_weights": [0.2, 0.4, 0.4], "reward_model": None, "max_steps": 16,
+                 "learning_rate": 5e-4, "temperature": 0.8, "num_generations": 4, "per_device_train_batch_size": 16,
+                 "logging_steps": 1},
+    }
+
+
+def run_demo(out: str | Path, data_dir: str | None = None) -> Path:
+    """Run the demo into ``out``; returns the path of the site's ``index.html``."""
+    from lawbench.demo.data import write_demo_data
+    from lawbench.leaderboard import build_site
+    from lawbench.pipeline import make_plan, run_pipeline
+    from lawbench.report import load_stage_runs, print_stage_table
+    from lawbench.tiny.model import init_tiny_model
+
+    out = Path(out).resolve()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    model = out / "base-model"
+    if not (model / "config.json").is_file():
+        init_tiny_model(model)
+    timings["model init"] = round(time.perf_counter() - started, 1)
+    data = Path(data_dir).resolve() if data_dir else write_demo_data(out / "demo-data")
+    config = demo_config(data, real=bool(data_dir))
+    atomic_write_text(out / "pipeline.yaml", yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    plan = make_plan(str(model), ",".join(STAGES), str(out), config)
+    status = run_pipeline(plan, on_stage_done=lambda stage, seconds: timings.__setitem__(stage, round(seconds, 1)))
+    started = time.perf_counter()
+    index = build_site(out / "runs", out / "site", title="lawbench demo")
+    timings["site"] = round(time.perf_counter() - started, 1)
+    atomic_write_json(out / "demo_timings.json", {"stages": status, "seconds": timings})
+    print_stage_table(load_stage_runs(out / "runs", ["base", *[s for s in STAGES if s != "rm"]]))
+    print(f"seconds per step: {timings}")
+    print(f"site: {index}")
+    return index
