@@ -11,7 +11,10 @@
 * ``root/train/cases.json`` + ``articles.json`` — LawShift-format training cases (sft, rs-sft, grpo, ppo);
   the terms follow simple rules (three months per act of letting others take drugs, plus three; six or
   twelve months for theft below or above 10,000 yuan; ten for an injury) so a tiny model can learn them;
-* ``root/train/qa.jsonl`` — short legal Q&A pairs.
+* ``root/train/qa.jsonl`` — short legal Q&A pairs;
+* ``root/train/rl_statute_change.jsonl`` — RL prompts: theft cases under the *changed* statute (ten
+  years or more), with ``side: poisoned`` and ``shift_type: TU`` so that lawbench's rewards score
+  the term against the new range; a model trained on the old statute starts far from it.
 
 Example:
     >>> import tempfile, pathlib
@@ -140,6 +143,16 @@ def write_demo_data(root: str | Path, eval_cases: int = 8, train_cases: int = 48
     _write_json(train / "articles.json", ARTICLES)
     (train / "corpus.txt").write_text("\n\n".join([*ARTICLES.values(), *legal_corpus(n_cases=150, seed=seed)]),
                                       encoding="utf-8")
+    from lawbench.tasks.lawshift.data import case_messages
+
+    changed = {**ARTICLES, **CHANGED["term_up"]}
+    rl_rows = []
+    for _ in range(train_cases // 2):
+        case = _theft_case(rng)
+        rl_rows.append({"prompt": case_messages(case, changed), "charge": case["charge"],
+                        "prison_time": case["prison_time"], "side": "poisoned", "shift_type": "TU"})
+    (train / "rl_statute_change.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rl_rows),
+                                                  encoding="utf-8")
     (train / "qa.jsonl").write_text("".join(json.dumps({"prompt": q, "response": a}, ensure_ascii=False) + "\n"
                                             for q, a in QA_PAIRS), encoding="utf-8")
     return root

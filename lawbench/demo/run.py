@@ -6,9 +6,10 @@
 1. ``lawbench model init``: a tiny Qwen2-style model with its own tokenizer (``OUT/base-model``);
 2. ``lawbench pipeline`` over every stage — base eval → pt → sft → rs-sft, then dpo, kto, rm, ppo and
    grpo each from rs-sft — every stage but rm evaluated on a small suite (LawShift statute-change
-   scenarios and multiple-choice questions); PPO is rewarded by the rm reward model plus lawbench's
-   scorers (answer format, charge, prison term), GRPO by the scorers, sized so that their logged
-   rewards rise;
+   scenarios and multiple-choice questions). PPO and GRPO learn a statute change: theft cases under
+   a law that now demands ten years or more, rewarded by lawbench's scorers (answer format, charge,
+   prison term against the new range; PPO also by the rm reward model). The model starts with the old
+   statute's terms, so the logged rewards rise from about 0.2 to about 0.55 within the demo's steps;
 3. ``lawbench leaderboard build`` into ``OUT/site/index.html``.
 
 Layout (DESIGN.md): ``OUT/checkpoints/<stage>/``, ``OUT/runs/<stage>/``, ``OUT/site/index.html``, plus
@@ -42,12 +43,14 @@ def demo_config(data: Path, real: bool) -> dict:
         cases, articles = str(scenario / "original.json"), str(scenario / "articles_original.json")
         corpus = f"laws={data / 'lawgpt_zh' / 'core_law_articles_9k.json'}:1"
         tasks, eval_data = "lawshift,cmmlu_legal_college_law", str(data)
+        rl = {"dataset": [cases], "articles": articles}
     else:
         cases, articles = str(data / "train" / "cases.json"), str(data / "train" / "articles.json")
         corpus = f"laws={data / 'train' / 'corpus.txt'}:1"
         tasks, eval_data = "lawshift,cmmlu_legal_college_law", str(data / "data")
-    rl = {"dataset": [cases], "articles": articles, "max_records": 24, "reward_funcs": RL_REWARDS,
-          "max_completion_length": 24, "parent": "rs-sft"}
+        # RL teaches a statute change: theft now carries ten years or more (see demo/data.py)
+        rl = {"dataset": [str(data / "train" / "rl_statute_change.jsonl")]}
+    rl.update({"max_records": 24, "reward_funcs": RL_REWARDS, "max_completion_length": 24, "parent": "rs-sft"})
     return {
         "eval": {"tasks": tasks, "data_dir": eval_data, "limit": 8, "gen_kwargs": "max_gen_toks=24"},
         "defaults": COMMON,
@@ -60,10 +63,10 @@ def demo_config(data: Path, real: bool) -> dict:
         "kto": {"parent": "rs-sft", "max_steps": 6, "learning_rate": 1e-4, "per_device_train_batch_size": 4},
         "rm": {"parent": "rs-sft", "max_steps": 6, "learning_rate": 1e-3, "per_device_train_batch_size": 4},
         # ppo: the reward model from rm plus the scorers' rewards (weights: rm first)
-        "ppo": {**rl, "reward_weights": [0.1, 0.2, 0.4, 0.3], "max_steps": 12, "learning_rate": 1e-4,
+        "ppo": {**rl, "reward_weights": [0.1, 0.2, 0.2, 0.5], "max_steps": 12, "learning_rate": 3e-4,
                 "per_device_train_batch_size": 8, "num_mini_batches": 2, "num_ppo_epochs": 2, "kl_coef": 0.02},
-        "grpo": {**rl, "reward_weights": [0.2, 0.4, 0.4], "reward_model": None, "max_steps": 16,
-                 "learning_rate": 5e-4, "temperature": 0.8, "num_generations": 4, "per_device_train_batch_size": 16,
+        "grpo": {**rl, "reward_weights": [0.2, 0.3, 0.5], "reward_model": None, "max_steps": 16,
+                 "learning_rate": 5e-4, "beta": 0.04, "num_generations": 4, "per_device_train_batch_size": 16,
                  "logging_steps": 1},
     }
 

@@ -93,12 +93,15 @@ def _case_scores(completions, kwargs: dict) -> list[dict | None]:
 
 
 def format_reward(completions: list, **kwargs) -> list[float | None]:
-    """1.0: closed answer tags holding a whole judgment; 0.5: answer tags, but not that; 0.0: no tags.
+    """1.0: one closed answer block holding a whole judgment; 0.5: one answer block, but not that;
+    0.0: no answer block, or several (repeating the tag is not an answer and must not pay).
 
     Rows whose ``task`` is ``term`` or ``choice`` (prompts that ask for another format) get ``None``.
 
     >>> format_reward(["<think>…</think><answer>盗窃 | 6</answer>", "<answer>不违规", "<answer>嗯</answer>", "盗窃 | 6"])
     [1.0, 0.5, 0.5, 0.0]
+    >>> format_reward(["<answer><answer><answer>"])
+    [0.0]
     >>> format_reward(["C"], task=["choice"])
     [None]
     """
@@ -109,7 +112,7 @@ def format_reward(completions: list, **kwargs) -> list[float | None]:
             rewards.append(None)
             continue
         text = strip_reasoning(completion_text(completion))
-        if not _ANSWER_OPEN.search(text):
+        if len(_ANSWER_OPEN.findall(text)) != 1:
             rewards.append(0.0)
             continue
         judgment = parse_judgment(text)
