@@ -376,7 +376,9 @@ def run_eval(config: EvalConfig) -> EvalRun:
         "limit": config.limit,
         "num_fewshot": config.num_fewshot,
         "requests": {"total": total_requests, "computed": counter.computed,
-                     "from_cache": max(total_requests - counter.computed, 0)},
+                     "from_cache": max(total_requests - counter.computed, 0),
+                     # prompts longer than the context, cut in the middle (see lawbench.models.hflm)
+                     "truncated": getattr(model.lm, "truncated_requests", 0)},
         "timings": {
             "data_load_s": round(data_seconds, 3),
             "model_load_s": round(model.load_seconds, 3),

@@ -49,7 +49,7 @@ def test_done_when_command_on_unseen_scenarios(tiny_model, lawshift_dir, tmp_pat
     assert set(manifest["versions"]) >= {"lawbench", "lm_eval", "transformers", "torch"}
     assert len(manifest["data_files"]) == 12 and all(len(h) == 64 for h in manifest["data_files"].values())
     assert set(manifest["timings"]) == {"data_load_s", "model_load_s", "generation_s", "scoring_s", "total_s"}
-    assert manifest["requests"] == {"total": 22, "computed": 22, "from_cache": 0}
+    assert manifest["requests"] == {"total": 22, "computed": 22, "from_cache": 0, "truncated": 0}
     assert manifest["tasks"][subtask_name("term_up", "poisoned")]["hash"]
     assert set(manifest["shift"]["scenarios"]) == set(SCENARIOS)
     samples = sorted((runs / "x").glob("samples_*.jsonl"))
@@ -164,3 +164,42 @@ def test_malformed_data_file_fails_before_loading_the_model(tiny_model, tmp_path
     line = done.stderr.strip().splitlines()[-1]
     assert line == f"lawbench: error: {bad} record 0: field 'prison_time' must be int, got str '七'"
     assert not (tmp_path / "runs").exists()
+
+
+def test_prompts_longer_than_the_context_keep_their_instructions(tiny_model, lawshift_dir, tmp_path):
+    """Policy: keep the instruction (start) and the question (end), cut the case text; count the cuts."""
+    from transformers import AutoTokenizer
+
+    from lawbench.models.hflm import middle_truncate
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    runs = tmp_path / "runs"
+    done = lawbench("eval", "--model", str(tiny_model), "--tasks", "lawshift_term_up_original", "--data-dir",
+                    str(lawshift_dir), "--limit", "2", "--gen-kwargs", "max_gen_toks=8", "--max-length", "200",
+                    "--output-dir", str(runs), "--run-name", "short")
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = read_run(runs / "short")
+    assert results["lawbench"]["requests"]["truncated"] == 2
+    prompt = json.loads(next((runs / "short").glob("samples_*.jsonl")).read_text(encoding="utf-8").splitlines()[0])[
+        "arguments"]["gen_args_0"]["arg_0"]
+    kept = tokenizer.decode(middle_truncate(tokenizer(prompt)["input_ids"], 200 - 8))
+    assert kept.startswith("<|im_start|>system\n你是一名") and kept.endswith("<|im_start|>assistant\n")
+
+
+@pytest.mark.parametrize("answer", ["", "   ", "�\x00<answer><answer>", "完全无关的回答。" * 30])
+def test_empty_or_garbage_outputs_are_counted_not_fatal(lawshift_dir, tmp_path, answer):
+    class Garbage(_FakeChatServer):
+        pass
+
+    Garbage.answer = answer
+    server = HTTPServer(("127.0.0.1", 0), Garbage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        done = lawbench("eval", "--backend", "api", "--model", "junk", "--base-url",
+                        f"http://127.0.0.1:{server.server_port}/v1", "--tasks", "lawshift_term_up_poisoned",
+                        "--data-dir", str(lawshift_dir), "--limit", "2", "--output-dir", str(tmp_path / "runs"))
+    finally:
+        server.shutdown()
+    assert done.returncode == 0, done.stderr[-1500:]
+    entry = read_run(tmp_path / "runs" / "junk")["results"][subtask_name("term_up", "poisoned")]
+    assert entry["parse_rate,none"] == 0.0 and entry["verdict_acc,none"] == 0.0

@@ -72,9 +72,10 @@ def test_vllm_arguments():
     args = vllm_model_args(opts, ResolvedModel("adapter", "Qwen/Qwen2.5-7B", adapter="/tmp/a"), "bfloat16", 8)
     assert args == {"pretrained": "Qwen/Qwen2.5-7B", "dtype": "bfloat16", "trust_remote_code": True,
                     "batch_size": "auto", "max_model_len": 4096, "lora_local_path": "/tmp/a",
-                    "quantization": "bitsandbytes"}
+                    "quantization": "bitsandbytes", "truncation_side": "middle"}
     plain = vllm_model_args(ModelOptions("m", backend="vllm", batch_size=16), ResolvedModel("hub", "m"), "float16", 16)
-    assert plain == {"pretrained": "m", "dtype": "float16", "trust_remote_code": False, "batch_size": 16}
+    assert plain == {"pretrained": "m", "dtype": "float16", "trust_remote_code": False, "batch_size": 16,
+                     "truncation_side": "middle"}
 
 
 def test_api_arguments():

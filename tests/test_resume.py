@@ -48,7 +48,8 @@ def test_ctrl_c_then_rerun_counts_model_calls(tiny_model, lawshift_dir, tmp_path
     run = run_eval(config(tiny_model, lawshift_dir, tmp_path))
     total = 3 * 6  # 3 examples x 3 scenarios x 2 sides
     assert sum(counted) == total - 5, "requests finished before the interruption were computed again"
-    assert run.results["lawbench"]["requests"] == {"total": total, "computed": total - 5, "from_cache": 5}
+    assert run.results["lawbench"]["requests"] == {"total": total, "computed": total - 5, "from_cache": 5,
+                                                   "truncated": 0}
 
     counted.clear()
     again = run_eval(config(tiny_model, lawshift_dir, tmp_path))

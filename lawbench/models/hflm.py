@@ -4,7 +4,12 @@
    instructions (its ``description``) in a system message; when a template refuses system messages
    (Gemma, some Mistral versions) lm-eval drops that message and with it the answer format. Here the
    instructions move to the front of the first user message instead.
-2. Prefix caching for one-at-a-time generation. A task's prompts share a long beginning (the system
+2. Prompts longer than the context keep their instructions: lm-eval cuts a too-long prompt from the
+   left, which drops the system prompt and the answer format first; here the middle goes (the case
+   text), keeping the first ``1 - KEEP_TAIL`` of the budget (instructions, the start of the case) and
+   the last ``KEEP_TAIL`` (the question and the answer prompt). ``truncated_requests`` counts them and
+   the run's manifest reports the count.
+3. Prefix caching for one-at-a-time generation. A task's prompts share a long beginning (the system
    prompt, the instructions, the few-shot examples); once two consecutive prompts share at least
    ``PREFIX_MIN_TOKENS`` tokens, their common prefix is run through the model once and its key/value
    cache is copied into every later generation that starts with it, so only the rest of each prompt
@@ -23,6 +28,19 @@ from lm_eval.models.huggingface import HFLM
 
 log = logging.getLogger(__name__)
 PREFIX_MIN_TOKENS = 32  # shorter shared beginnings are not worth a cache copy
+KEEP_TAIL = 0.25  # share of a truncated prompt's budget kept from its end (question, answer prompt)
+
+
+def middle_truncate(ids: list[int], limit: int) -> list[int]:
+    """Keep the beginning and the end of ``ids`` within ``limit`` tokens, cutting the middle.
+
+    >>> middle_truncate(list(range(10)), 8)
+    [0, 1, 2, 3, 4, 5, 8, 9]
+    """
+    if len(ids) <= limit:
+        return ids
+    tail = max(1, int(limit * KEEP_TAIL))
+    return ids[: limit - tail] + ids[len(ids) - tail :]
 
 
 def merge_system_into_user(chat_history: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -59,6 +77,7 @@ class LawbenchHFLM(HFLM):
         self._prefix: list[int] = []
         self._prefix_kv = None
         self.prefix_hits = 0
+        self.truncated_requests = 0
 
     def apply_chat_template(self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
         kwargs = dict(tokenize=False, add_generation_prompt=add_generation_prompt,
@@ -70,6 +89,21 @@ class LawbenchHFLM(HFLM):
                 raise
             log.warning("the chat template rejects system messages; task instructions go into the user message")
             return self.tokenizer.apply_chat_template(merge_system_into_user(chat_history), **kwargs)
+
+    def tok_batch_encode(self, strings, padding_side="left", left_truncate_len=None, truncation=False):
+        encoded, mask = super().tok_batch_encode(strings, padding_side=padding_side, truncation=truncation)
+        if not left_truncate_len or encoded.shape[1] <= left_truncate_len:
+            return encoded, mask
+        rows = [ids[m.bool()].tolist() for ids, m in zip(encoded, mask)]
+        self.truncated_requests += sum(len(row) > left_truncate_len for row in rows)
+        rows = [middle_truncate(row, left_truncate_len) for row in rows]
+        width = max(map(len, rows))
+        pad = self.tokenizer.pad_token_id
+        left = padding_side == "left"
+        ids = torch.tensor([[pad] * (width - len(r)) + r if left else r + [pad] * (width - len(r)) for r in rows])
+        attention = torch.tensor([[0] * (width - len(r)) + [1] * len(r) if left else [1] * len(r) + [0] * (width - len(r))
+                                  for r in rows])
+        return ids, attention
 
     # ------------------------------------------------------------------ prefix cache
     def _cached_prefix(self, tokens: list[int]):

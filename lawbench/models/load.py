@@ -167,6 +167,7 @@ def vllm_model_args(options: ModelOptions, resolved: ResolvedModel, dtype: str, 
             args["tokenizer"] = resolved.adapter
     if options.load_in_4bit:
         args["quantization"] = "bitsandbytes"
+    args["truncation_side"] = "middle"  # as the hf path: a too-long prompt keeps its instructions
     return args
 
 
