@@ -41,7 +41,9 @@ def _scorers():
     from nltk.translate.meteor_score import meteor_score
     from rouge_chinese import Rouge
 
-    return Rouge(), sentence_bleu, SmoothingFunction().method3, meteor_score
+    # ROUGE-L comes from lawbench_oc's rouge_l_pair: rouge-chinese's formula and sentence split with a
+    # bit-parallel LCS (identical floats, ~100x faster than rouge-chinese's dictionary-based table).
+    return Rouge(metrics=["rouge-1", "rouge-2"]), sentence_bleu, SmoothingFunction().method3, meteor_score
 
 
 def score_pair(prediction: Segmented, reference: Segmented) -> dict[str, float]:
@@ -58,11 +60,14 @@ def score_pair(prediction: Segmented, reference: Segmented) -> dict[str, float]:
     if prediction.empty or reference.empty:
         return dict.fromkeys(PAIR_METRICS, 0.0)
     rouge, sentence_bleu, smoothing, meteor_score = _scorers()
+    from lawbench.metrics.lawbench_oc.rouge import rouge_l_pair
+
     r = rouge.get_scores(prediction.rouge_input, reference.rouge_input)[0]
     bleu = sentence_bleu([reference.tokens], prediction.tokens, weights=BLEU_WEIGHTS,
                          smoothing_function=smoothing)
     meteor = meteor_score([reference.tokens], prediction.tokens, wordnet=NoWordNet())
-    scores = {"rouge1": r["rouge-1"]["f"], "rouge2": r["rouge-2"]["f"], "rougeL": r["rouge-l"]["f"]}
+    scores = {"rouge1": r["rouge-1"]["f"], "rouge2": r["rouge-2"]["f"],
+              "rougeL": rouge_l_pair(prediction.rouge_input, reference.rouge_input)}
     scores.update({f"bleu{n}": float(b) for n, b in enumerate(bleu, start=1)})
     scores["meteor"] = float(meteor)
     return scores
