@@ -7,9 +7,9 @@ Ways to answer the same LawShift prompts (greedy, same chat-templated prompts, s
 1. ``lawbench eval`` (the CLI, its start-up and lm-eval included; request cache off);
 2. the reference scripts' way: a transformers loop, one prompt at a time;
 3. a plain length-sorted batched ``generate`` loop (batch ``--batch``);
-4. ``lawbench eval --batch-size N`` with the same batch;
-5. the two plain loops again on one CPU thread, the setting lawbench picks for small models;
-6. ``lawbench eval --no-prefix-cache``: what reusing the prompts' shared prefix buys.
+4. ``lawbench eval --batch-size N`` with the same batch (lm-eval sorts requests by length, so its
+   batches are length-bucketed like the plain loop's);
+5. ``lawbench eval --no-prefix-cache`` at both batch sizes: what reusing the prompts' shared prefix buys.
 
 Each runs as its own process and is timed from start to exit. The outputs of the plain loop and of
 lawbench are compared (they should agree: same prompts, greedy decoding). Figures go to
@@ -110,17 +110,14 @@ def main() -> None:
         "lawbench eval (batch 1, --no-prefix-cache)": timed(lawbench_cmd("b1np", 1, "--no-prefix-cache"), env),
         "transformers, one prompt at a time": timed(plain_cmd(1, work / "plain1.json"), env),
         f"transformers, length-sorted batches of {args.batch}": timed(plain_cmd(args.batch, work / "plainb.json"), env),
-        # lawbench runs small models on one thread (lawbench.models.load.tune_cpu_threads); the plain
-        # loops with the same setting show what is left once threading is equal.
-        "transformers, one prompt at a time, 1 thread": timed(plain_cmd(1, work / "plain1t.json", 1), env),
-        f"transformers, batches of {args.batch}, 1 thread": timed(plain_cmd(args.batch, work / "plainbt.json", 1), env),
         f"lawbench eval (batch {args.batch})": timed(lawbench_cmd("bN", args.batch), env),
+        f"lawbench eval (batch {args.batch}, --no-prefix-cache)": timed(lawbench_cmd("bNnp", args.batch, "--no-prefix-cache"), env),
     }
     plain = json.loads((work / "plain1.json").read_text(encoding="utf-8"))
     ours = lawbench_answers(work / "runs" / "b1")
     same = sum(ours.get(p, None) == a for p, a in zip(plain["prompts"], plain["answers"]))
     generation = {name: json.loads(next((work / "runs" / name).glob("results_*.json")).read_text())["lawbench"]["timings"]["generation_s"]
-                  for name in ("b1", "b1np", "bN")}
+                  for name in ("b1", "b1np", "bN", "bNnp")}
     best_plain = min(v for k, v in rows.items() if k.startswith("transformers"))
     best_lawbench = min(v for k, v in rows.items() if k.startswith("lawbench"))
     result = {
@@ -129,7 +126,8 @@ def main() -> None:
         "lawbench_vs_best_plain": round(best_lawbench / best_plain, 3),
         "identical_answers_lawbench_vs_plain_loop": f"{same}/{n}",
         "lawbench_generation_seconds": {"batch 1": generation["b1"], "batch 1, no prefix cache": generation["b1np"],
-                                        f"batch {args.batch}": generation["bN"]},
+                                        f"batch {args.batch}": generation["bN"],
+                                        f"batch {args.batch}, no prefix cache": generation["bNnp"]},
         "cpu_count": os.cpu_count(),
     }
     width = max(map(len, rows))
