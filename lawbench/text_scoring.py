@@ -12,23 +12,9 @@ import os
 from pathlib import Path
 
 from lawbench.errors import DataError
+from lawbench.utils.io import read_text_strict
 
 FIELDS = ("prediction", "reference")
-
-
-def _decode(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except OSError as err:
-        raise DataError(f"{path}: cannot read ({err.strerror})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
-        raise DataError(f"{path} line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x}); "
-                        "re-save the file as UTF-8") from None
 
 
 def _parse_line(path: Path, number: int, line: str) -> tuple[str, str]:
@@ -55,7 +41,7 @@ def read_prediction_pairs(path: str | os.PathLike) -> tuple[list[str], list[str]
     """Predictions and references of a JSONL file (blank lines skipped; other fields ignored)."""
     path = Path(path)
     predictions, references = [], []
-    for number, line in enumerate(_decode(path).splitlines(), start=1):
+    for number, line in enumerate(read_text_strict(path).splitlines(), start=1):
         if line.strip():
             prediction, reference = _parse_line(path, number, line)
             predictions.append(prediction)

@@ -64,9 +64,8 @@ def read_text_strict(path: str | os.PathLike) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise DataError(
-            f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start}); re-save it as UTF-8"
-        ) from None
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise DataError(f"{path} line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x}); re-save the file as UTF-8") from None
 
 
 def read_json_strict(path: str | os.PathLike) -> Any:
