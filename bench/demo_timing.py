@@ -1,6 +1,6 @@
 """`lawbench demo` wall time per stage, from a fresh folder (whole loop on this CPU).
 
-    python bench/demo_timing.py
+    python bench/demo_timing.py [--out DIR]    # DIR: keep the demo's folder (default: a temporary one)
 
 Writes ``bench/results/demo_timing.json`` (seconds per stage, total, and the RL reward curves).
 """
@@ -19,7 +19,14 @@ OUT = Path(__file__).resolve().parent / "results" / "demo_timing.json"
 
 
 def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="lawbench-demo-")) / "demo"
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="demo output folder (must not exist yet: the timing is from scratch)")
+    args = parser.parse_args()
+    if args.out and args.out.exists():
+        sys.exit(f"error: {args.out} exists; pass a new folder so that every stage runs from scratch")
+    work = args.out or Path(tempfile.mkdtemp(prefix="lawbench-demo-")) / "demo"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "lawbench", "demo", "--out", str(work)], check=True, env=env)

@@ -1,6 +1,7 @@
 """Screenshots of the leaderboard's main views for README / docs, from the test fixture runs.
 
-    python docs/screenshots.py            # writes docs/leaderboard-*.png
+    python docs/screenshots.py                              # writes docs/leaderboard-*.png
+    python docs/screenshots.py --demo-site DEMO_OUT/site    # writes docs/demo-overview.png
 
 Uses the browser tests' setup: Playwright for Python driving Debian's chromium (/usr/bin/chromium).
 For readable Chinese text install a CJK font first (``apt-get install -y fonts-wqy-microhei``); with
@@ -39,8 +40,33 @@ def views(data: dict) -> dict[str, str]:
     }
 
 
+def shoot(page, index: Path, route: str, out: Path) -> None:
+    page.goto(f"{index.as_uri()}#{route}")
+    page.wait_for_selector("#app h2")
+    page.screenshot(path=str(out))
+    if shutil.which("pngquant"):
+        subprocess.run(["pngquant", "--force", "--quality=70-90", "--strip", "--output", str(out), str(out)], check=True)
+    print(f"{out.relative_to(ROOT)}  {out.stat().st_size // 1024} KiB")
+
+
 def main() -> None:
+    import argparse
+
     from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--demo-site", type=Path, help="a site `lawbench demo` built: screenshot its overview only")
+    args = parser.parse_args()
+    if args.demo_site:
+        index = args.demo_site / "index.html"
+        if not index.is_file():
+            sys.exit(f"error: {index} does not exist; run `lawbench demo --out DIR` and pass DIR/site")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+            shoot(page, index.resolve(), "/overview", ROOT / "docs" / "demo-overview.png")
+            browser.close()
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         runs = write_fixture_runs(Path(tmp))
@@ -50,13 +76,7 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
             for name, route in views(data).items():
-                page.goto(f"{index.as_uri()}#{route}")
-                page.wait_for_selector("#app h2")
-                out = ROOT / "docs" / f"leaderboard-{name}.png"
-                page.screenshot(path=str(out))
-                if shutil.which("pngquant"):
-                    subprocess.run(["pngquant", "--force", "--quality=70-90", "--strip", "--output", str(out), str(out)], check=True)
-                print(f"{out.relative_to(ROOT)}  {out.stat().st_size // 1024} KiB")
+                shoot(page, index, route, ROOT / "docs" / f"leaderboard-{name}.png")
             browser.close()
 
 
