@@ -398,7 +398,6 @@ def run_eval(config: EvalConfig) -> EvalRun:
     return EvalRun(run_dir, results_path, sample_paths, results)
 
 
-
 def latest_results(run_dir: str | Path) -> Path | None:
     """The newest ``results_*.json`` of a run folder."""
     found = sorted(Path(run_dir).glob("results_*.json"))

@@ -9,7 +9,8 @@
    scenarios and multiple-choice questions). PPO and GRPO learn a statute change: theft cases under
    a law that now demands ten years or more, rewarded by lawbench's scorers (answer format, charge,
    prison term against the new range; PPO also by the rm reward model). The model starts with the old
-   statute's terms, so the logged rewards rise from about 0.2 to about 0.55 within the demo's steps;
+   statute's terms, so the logged rewards rise from about 0.1 to about 0.3 within the demo's steps
+   (bench/results/demo_timing.json);
 3. ``lawbench leaderboard build`` into ``OUT/site/index.html``.
 
 Layout (DESIGN.md): ``OUT/checkpoints/<stage>/``, ``OUT/runs/<stage>/``, ``OUT/site/index.html``, plus

@@ -36,7 +36,7 @@ class ItemTable:
     values: dict[str, np.ndarray]  # only metrics whose every per-item value is a number
 
     @classmethod
-    def from_samples(cls, samples: dict[int, Sample]) -> "ItemTable":
+    def from_samples(cls, samples: dict[int, Sample]) -> ItemTable:
         ids = sorted(samples)
         ordered = [samples[i] for i in ids]
         names = sorted({m for s in ordered for m in s.values})

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Iterable
+from collections.abc import Iterable
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,14 @@ aggregation over per-item rows all come out of one extraction. The tests pin the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
 CORPUS_METRICS: tuple[str, ...] = ("bleu", "ter", "chrf")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _metric(name: str):
     # sacrebleu is imported on first use (keeps `import lawbench.metrics.text` light).
     from sacrebleu.metrics import BLEU, CHRF, TER

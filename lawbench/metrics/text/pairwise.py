@@ -18,7 +18,7 @@ would raise, and there is nothing to match).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from lawbench.metrics.text.segment import Segmented
 
@@ -34,7 +34,7 @@ class NoWordNet:
         return []
 
 
-@lru_cache(maxsize=None)
+@cache
 def _scorers():
     # Imported on first use: nltk alone takes about a second to import.
     from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu

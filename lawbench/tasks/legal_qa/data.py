@@ -13,7 +13,6 @@ README); here both prefixes go, so the text metrics compare content with content
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from lawbench import sources
 from lawbench.errors import DataError
