@@ -140,3 +140,35 @@ def test_vllm_missing_is_an_actionable_error(tmp_path, monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real(name, *a))
     with pytest.raises(LawbenchError, match="pip install 'lawbench\\[vllm\\]'"):
         ppo.start_vllm(None, None, None, _config(tmp_path, use_vllm=True))
+
+
+def test_answer_logprobs_from_kept_logits_equal_the_full_forward(tiny_model):
+    """Projecting only the answer positions onto the vocabulary changes nothing but the cost."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    policy = AutoModelForCausalLM.from_pretrained(tiny_model).eval()
+    prompts, prompt_mask = ppo.pad_left([[5, 6, 7, 8, 9], [11, 12, 13]], 0, "cpu")
+    answers, answer_mask = ppo.pad_right([[21, 22, 23], [31]], 0, "cpu")
+    ids, mask = torch.cat([prompts, answers], 1), torch.cat([prompt_mask, answer_mask], 1)
+    width = prompts.shape[1]
+    for model in (policy, get_peft_model(policy, LoraConfig(r=4, target_modules=["q_proj"]))):
+        assert ppo.keep_kwargs(model, 4) == {"logits_to_keep": 4}
+        head = ppo.PolicyWithValueHead(model)
+        with torch.no_grad():
+            kept = ppo.forward_answer(head, ids, mask, answers, width, 0.7)
+            logits = model(input_ids=ids, attention_mask=mask, position_ids=ppo.position_ids(mask)).logits
+        full_logprobs, full_entropy = ppo.token_logprobs(logits[:, width - 1: -1], answers, 0.7)
+        torch.testing.assert_close(kept[0], full_logprobs)
+        torch.testing.assert_close(kept[1], full_entropy)
+        assert kept[2].shape == answers.shape
+        with torch.no_grad():
+            ref = ppo.reference_logprobs(head, policy, ids, mask, answers, width, 0.7)
+        torch.testing.assert_close(ref, policy_logprobs(policy, ids, mask, answers, width))
+
+
+def policy_logprobs(model, ids, mask, answers, width):
+    with torch.no_grad():
+        logits = model(input_ids=ids, attention_mask=mask, position_ids=ppo.position_ids(mask)).logits
+    return ppo.token_logprobs(logits[:, width - 1: -1], answers, 0.7)[0]

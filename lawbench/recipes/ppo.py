@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import inspect
 import logging
 import math
 import time
@@ -272,11 +273,38 @@ class PolicyWithValueHead(nn.Module):
         nn.init.zeros_(self.value_head.weight)  # values start at 0: a neutral baseline
         nn.init.zeros_(self.value_head.bias)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, logits_to_keep: int = 0):
+        """Logits of the last ``logits_to_keep`` positions (all with 0) and the values of every position."""
         out = self.policy(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids(attention_mask),
-                          output_hidden_states=True, use_cache=False)
+                          output_hidden_states=True, use_cache=False, **keep_kwargs(self.policy, logits_to_keep))
         values = self.value_head(out.hidden_states[-1].float()).squeeze(-1)
         return out.logits, values
+
+
+def keep_kwargs(model: nn.Module, logits_to_keep: int) -> dict:
+    """``logits_to_keep`` for a model whose forward takes it (transformers' causal LMs do).
+
+    PPO only needs the logits of the answer tokens; projecting every prompt position onto the vocabulary
+    costs (batch x sequence x vocab) floats, most of a step's memory and time with long prompts
+    (16 x 720 x 150k floats = 7 GB for a Qwen-sized vocabulary).
+    """
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    if logits_to_keep and "logits_to_keep" in inspect.signature(base.forward).parameters:
+        return {"logits_to_keep": logits_to_keep}
+    return {}
+
+
+def answer_logits(logits: torch.Tensor, sequence_width: int, prompt_width: int) -> torch.Tensor:
+    """The logits that predict the answer tokens (position ``P - 1 + t`` predicts answer token ``t``).
+
+    ``logits`` holds either every position or only the last ``sequence_width - prompt_width + 1``.
+
+    >>> full = torch.arange(6.0).view(1, 6, 1)  # 4 prompt + 2 answer tokens, every position
+    >>> answer_logits(full, 6, 4).flatten().tolist(), answer_logits(full[:, -3:], 6, 4).flatten().tolist()
+    ([3.0, 4.0], [3.0, 4.0])
+    """
+    return logits[:, logits.shape[1] - (sequence_width - prompt_width + 1): -1]
 
 
 def position_ids(attention_mask: torch.Tensor) -> torch.Tensor:
@@ -415,10 +443,10 @@ class Rollout:
 
 def forward_answer(model, rollout_ids, attention_mask, answer_ids, prompt_width: int, temperature: float):
     """Log-probs, entropies and values at the answer tokens (position ``P - 1 + t`` predicts answer token ``t``)."""
-    logits, values = model(rollout_ids, attention_mask)
-    span = slice(prompt_width - 1, rollout_ids.shape[1] - 1)
-    logprobs, entropy = token_logprobs(logits[:, span], answer_ids, temperature)
-    return logprobs, entropy, values[:, span]
+    width = rollout_ids.shape[1]
+    logits, values = model(rollout_ids, attention_mask, logits_to_keep=width - prompt_width + 1)
+    logprobs, entropy = token_logprobs(answer_logits(logits, width, prompt_width), answer_ids, temperature)
+    return logprobs, entropy, values[:, prompt_width - 1: width - 1]
 
 
 @torch.no_grad()
@@ -427,10 +455,10 @@ def reference_logprobs(model, reference, input_ids, attention_mask, answer_ids, 
     if reference is None:
         with model.policy.disable_adapter():
             return forward_answer(model, input_ids, attention_mask, answer_ids, prompt_width, temperature)[0]
+    width = input_ids.shape[1]
     logits = reference(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids(attention_mask),
-                       use_cache=False).logits
-    span = slice(prompt_width - 1, input_ids.shape[1] - 1)
-    return token_logprobs(logits[:, span], answer_ids, temperature)[0]
+                       use_cache=False, **keep_kwargs(reference, width - prompt_width + 1)).logits
+    return token_logprobs(answer_logits(logits, width, prompt_width), answer_ids, temperature)[0]
 
 
 @torch.no_grad()
