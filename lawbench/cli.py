@@ -91,7 +91,8 @@ def _add_score_parser(sub) -> None:
                        "samples_*.jsonl (LawBench ids like 3-4, or LawShift subtasks); without --task, a JSONL of "
                        "{prediction, reference} lines gets every text metric.")
     p.add_argument("--task", help="LawBench id (3-4, lawbench_oc_3_4) or lawshift_<scenario>_<side>; "
-                   "default: from the file name, or text metrics for {prediction, reference} lines")
+                   "default: from the file name (LawBench's 3-4.json, lawbench's samples_<task>_*.jsonl), "
+                   "or text metrics for {prediction, reference} lines")
     p.add_argument("--predictions", required=True, help="prediction file")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
     p.set_defaults(func=cmd_score)

@@ -69,6 +69,8 @@ def rescore(task: str | None, predictions: str) -> dict:
     path = Path(predictions)
     if not path.is_file():
         raise LawbenchError(f"predictions file not found: {path}")
+    if task is None:
+        task = _lawshift_task_of(path)
     if task and task.startswith("lawshift_"):
         result = score_lawshift_samples(path)
         return {"task": task, **result}
@@ -81,6 +83,20 @@ def rescore(task: str | None, predictions: str) -> dict:
     result = score_file(task, path)
     result.pop("predictions", None)
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in result.items()}
+
+
+def _lawshift_task_of(path: Path) -> str | None:
+    """``lawshift_<scenario>_<side>`` from a ``samples_lawshift_<scenario>_<side>_<time>.jsonl`` name.
+
+    >>> _lawshift_task_of(Path("runs/x/samples_lawshift_term_up_poisoned_2026-11-21T10-00-00.jsonl"))
+    'lawshift_term_up_poisoned'
+    >>> _lawshift_task_of(Path("3-4.json")) is None
+    True
+    """
+    import re
+
+    found = re.match(r"samples_(lawshift_\w+?_(?:original|poisoned))_", path.name)
+    return found.group(1) if found else None
 
 
 def _looks_like_text_pairs(path: Path) -> bool:

@@ -24,7 +24,8 @@ def test_every_stage_trains_and_is_evaluated_then_resumes(tiny_model, tmp_path):
     config = {
         "eval": {"tasks": "lawshift_action_explicit_extend_original,lawshift_action_explicit_extend_poisoned",
                  "data_dir": str(data), "limit": 2, "gen_kwargs": "max_gen_toks=16"},
-        "defaults": {"per_device_train_batch_size": 4, "report_to": "none", "save_strategy": "no", "seed": 0},
+        "defaults": {"per_device_train_batch_size": 4, "report_to": "none", "save_strategy": "no", "seed": 0,
+                     "gradient_checkpointing": False},
         "pt": {"dataset": [f"laws={corpus}:1"], "max_length": 64, **few},
         # enough SFT for the tiny model to answer the synthetic cases, so that rejection sampling accepts some
         "sft": {"dataset": [str(cases)], "max_steps": 30, "learning_rate": 1e-2},

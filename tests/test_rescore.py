@@ -46,3 +46,17 @@ def test_errors_are_one_line(tmp_path):
     bad.write_text('{"0": {"origin_prompt": "x", "prediction": "y"}}', encoding="utf-8")
     done = score("--task", "3-4", "--predictions", str(bad))
     assert done.returncode == 2 and str(bad) in done.stderr.strip().splitlines()[-1]
+
+
+def test_lawshift_samples_scored_with_the_task_taken_from_the_file_name(tmp_path):
+    doc = {"charge": "盗窃", "prison_time": 6, "side": "original", "shift_type": "V"}
+    outputs = ["<answer>盗窃 | 6</answer>", "<answer>诈骗 | 6</answer>", "我不知道"]
+    path = tmp_path / "samples_lawshift_term_up_original_2026-11-21T10-00-00.jsonl"
+    path.write_text("".join(json.dumps({"doc": doc, "resps": [[o]], "filtered_resps": [o]}, ensure_ascii=False) + "\n"
+                            for o in outputs), encoding="utf-8")
+    done = score("--predictions", str(path), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["task"] == "lawshift_term_up_original" and result["n"] == 3
+    assert result["charge_acc"] == pytest.approx(1 / 3) and result["parse_rate"] == pytest.approx(2 / 3)
+    assert result["abstention_rate"] == pytest.approx(1 / 3)

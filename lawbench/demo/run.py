@@ -31,9 +31,10 @@ from lawbench.utils.io import atomic_write_json, atomic_write_text
 log = logging.getLogger(__name__)
 
 STAGES = ("pt", "sft", "rs-sft", "dpo", "kto", "rm", "ppo", "grpo")
-# Training flags for every stage: tiny batches, no checkpoints mid-way, logs for the site's curves.
+# Training flags for every stage: tiny batches, no checkpoints mid-way, logs for the site's curves, and
+# no gradient checkpointing (TRL's default trades compute for memory; the tiny model needs no memory).
 COMMON = {"per_device_train_batch_size": 8, "logging_steps": 2, "report_to": "none", "save_strategy": "no",
-          "seed": 0}
+          "seed": 0, "gradient_checkpointing": False}
 RL_REWARDS = ["format", "charge", "term"]
 
 
