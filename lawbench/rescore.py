@@ -20,18 +20,12 @@ import math
 from pathlib import Path
 
 from lawbench.errors import DataError, LawbenchError
-from lawbench.utils.io import read_text_strict
+from lawbench.utils.io import read_jsonl_strict, read_text_strict
 
 
 def _samples(path: Path) -> list[dict]:
     rows = []
-    for number, line in enumerate(read_text_strict(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise DataError(f"{path} line {number}: invalid JSON ({err.msg})") from None
+    for number, row in read_jsonl_strict(path):
         if not isinstance(row, dict) or not isinstance(row.get("doc"), dict) or "resps" not in row:
             raise DataError(f"{path} line {number}: not an lm-eval sample line (needs 'doc' and 'resps')")
         rows.append(row)

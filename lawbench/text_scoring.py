@@ -12,17 +12,13 @@ import os
 from pathlib import Path
 
 from lawbench.errors import DataError
-from lawbench.utils.io import read_text_strict
+from lawbench.utils.io import read_jsonl_strict
 
 FIELDS = ("prediction", "reference")
 
 
-def _parse_line(path: Path, number: int, line: str) -> tuple[str, str]:
+def _check_pair(path: Path, number: int, record) -> tuple[str, str]:
     where = f"{path} line {number}"
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as err:
-        raise DataError(f"{where}: invalid JSON at column {err.colno}: {err.msg}") from None
     if not isinstance(record, dict):
         raise DataError(f'{where}: expected an object {{"prediction": ..., "reference": ...}}, '
                         f"got {type(record).__name__}")
@@ -41,11 +37,10 @@ def read_prediction_pairs(path: str | os.PathLike) -> tuple[list[str], list[str]
     """Predictions and references of a JSONL file (blank lines skipped; other fields ignored)."""
     path = Path(path)
     predictions, references = [], []
-    for number, line in enumerate(read_text_strict(path).splitlines(), start=1):
-        if line.strip():
-            prediction, reference = _parse_line(path, number, line)
-            predictions.append(prediction)
-            references.append(reference)
+    for number, record in read_jsonl_strict(path):
+        prediction, reference = _check_pair(path, number, record)
+        predictions.append(prediction)
+        references.append(reference)
     if not predictions:
         raise DataError(f'{path}: no records; expected one JSON object per line with "prediction" and "reference"')
     return predictions, references

@@ -31,13 +31,12 @@ An unknown shape is a one-line error that lists these formats.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from lawbench.errors import DataError
-from lawbench.utils.io import read_json_strict, read_text_strict, sha256_file
+from lawbench.utils.io import read_json_strict, read_jsonl_strict, read_text_strict, sha256_file
 
 FILE_SUFFIXES = (".json", ".jsonl", ".csv", ".parquet", ".txt")
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -91,14 +90,7 @@ def _read_file(path: Path) -> list:
         paragraphs = re.split(r"\n\s*\n", read_text_strict(path))
         return [{"text": p.strip()} for p in paragraphs if p.strip()]
     if suffix == ".jsonl":
-        records = []
-        for number, line in enumerate(read_text_strict(path).splitlines(), start=1):
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError as err:
-                    raise DataError(f"{path} line {number}: invalid JSON ({err.msg})") from None
-        return records
+        return [record for _, record in read_jsonl_strict(path)]
     if suffix == ".json":
         payload = read_json_strict(path)
         if isinstance(payload, dict):  # {"data": [...]} or {"0": {...}, "1": {...}}

@@ -68,6 +68,23 @@ def read_text_strict(path: str | os.PathLike) -> str:
         raise DataError(f"{path} line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x}); re-save the file as UTF-8") from None
 
 
+def read_jsonl_strict(path: str | os.PathLike) -> list[tuple[int, Any]]:
+    """``(line number, value)`` of every non-blank line of a JSON Lines file.
+
+    A missing or non-UTF-8 file, or a line that is not JSON, is a one-line :class:`DataError` naming
+    the file and the line.
+    """
+    rows = []
+    for number, line in enumerate(read_text_strict(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append((number, json.loads(line)))
+        except json.JSONDecodeError as err:
+            raise DataError(f"{path} line {number}: invalid JSON at column {err.colno}: {err.msg}") from None
+    return rows
+
+
 def read_json_strict(path: str | os.PathLike) -> Any:
     """Parse a JSON file; syntax errors name the file, line and column."""
     text = read_text_strict(path)

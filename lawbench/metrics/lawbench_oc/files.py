@@ -21,14 +21,13 @@ key or line.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 
 from lawbench.errors import DataError, TaskError
 from lawbench.metrics.lawbench_oc.scoring import TASK_PREFIX, normalize_task_id, record_fields, score_records
-from lawbench.utils.io import read_json_strict, read_text_strict
+from lawbench.utils.io import read_json_strict, read_jsonl_strict
 
 
 def _check_record(record: object, where: str) -> dict:
@@ -71,14 +70,8 @@ def _sample_record(sample: object, where: str) -> dict:
 
 def _sample_records(path: Path) -> tuple[list[dict], list[str]]:
     records, labels = [], []
-    for number, line in enumerate(read_text_strict(path).splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, sample in read_jsonl_strict(path):
         where = f"{path} line {number}"
-        try:
-            sample = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise DataError(f"{where}: invalid JSON at column {err.colno}: {err.msg}") from None
         records.append(_sample_record(sample, where))
         labels.append(where)
     return records, labels

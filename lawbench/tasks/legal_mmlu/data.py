@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from pathlib import Path
 
 from lawbench import sources
 from lawbench.errors import DataError
-from lawbench.utils.io import read_text_strict
+from lawbench.utils.io import read_jsonl_strict, read_text_strict
 
 LETTERS = ("A", "B", "C", "D")
 JECQA_FEWSHOT = 5  # JEC-QA has no dev split: the first 5 items of each kind become the few-shot pool
@@ -147,13 +146,7 @@ def load_jecqa(kind: str, data_dir: str | None = None) -> dict[str, list[dict]]:
         raise DataError(f"{path}: file not found")
     sources.record_read(path)
     docs = []
-    for number, line in enumerate(read_text_strict(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise DataError(f"{path} line {number}: invalid JSON ({err.msg})") from None
+    for number, record in read_jsonl_strict(path):
         for key in ("statement", "option_list", "answer"):
             if key not in record:
                 raise DataError(f"{path} line {number}: missing field '{key}'")
