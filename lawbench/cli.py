@@ -13,7 +13,7 @@ import os
 import sys
 
 from lawbench import __version__
-from lawbench.errors import LawbenchError
+from lawbench.errors import LawbenchError, first_line
 
 EPILOG = "Docs: README.md. Every subcommand has --help."
 
@@ -123,14 +123,13 @@ def _add_model_parser(sub) -> None:
     i.set_defaults(func=cmd_model_init)
 
 
-RECIPE_NAMES = ("pt", "sft", "rs-sft", "dpo", "kto", "rm", "ppo", "grpo")
-
-
 def _add_recipe_parser(sub) -> None:
+    from lawbench.recipes.registry import RECIPE_NAMES
+
     # The recipe's own flags are parsed by TRL's parser (every TRL config field is a flag), so this
     # parser only picks the recipe and hands the rest over; `lawbench recipe sft --help` shows them all.
     p = sub.add_parser("recipe", add_help=False,
-                       help="train a checkpoint (pt, sft, rs-sft, dpo, kto, rm, ppo, grpo), optionally evaluate it",
+                       help=f"train a checkpoint ({', '.join(RECIPE_NAMES)}), optionally evaluate it",
                        description="lawbench recipe NAME --model M --dataset D --output-dir OUT [--config YAML] "
                        "[--then-eval] [TRL / transformers training flags]; `lawbench recipe NAME --help` lists them.")
     p.add_argument("name", choices=RECIPE_NAMES, metavar="{" + ",".join(RECIPE_NAMES) + "}")
@@ -283,7 +282,7 @@ def cmd_pipeline(args) -> int:
         try:
             config = yaml.safe_load(read_text_strict(args.config)) or {}
         except yaml.YAMLError as err:
-            raise LawbenchError(f"{args.config}: invalid YAML ({str(err).splitlines()[0]})") from None
+            raise LawbenchError(f"{args.config}: invalid YAML ({first_line(err)})") from None
         if not isinstance(config, dict):
             raise LawbenchError(f"{args.config}: expected a YAML mapping")
     plan = make_plan(args.model, args.stages, args.output_dir, config)
@@ -331,26 +330,24 @@ def _setup_logging(level: str) -> None:
         logging.getLogger(name).setLevel(noisy_level)
 
 
-RECIPE_HELP = """usage: lawbench recipe {pt,sft,rs-sft,dpo,kto,rm,ppo,grpo} --model M --dataset D --output-dir OUT [--config YAML]
-                       [--then-eval [--tasks T] [--limit N] [--data-dir DIR]] [TRL / transformers flags]
+def recipe_help() -> str:
+    """``lawbench recipe --help``: the recipes from the registry (TRL's parser needs a recipe name)."""
+    from lawbench.recipes.registry import RECIPES
 
-Train a checkpoint with TRL and optionally evaluate it. `lawbench recipe NAME --help` lists every flag of
-that recipe (its TRL config, TRL's ModelConfig for LoRA / QLoRA, and lawbench's own arguments).
-  pt      continued pretraining on raw text, with packing, data mixtures and per-source ("channel") loss
-  sft     supervised fine-tuning, loss on assistant tokens only
-  rs-sft  rejection sampling with lawbench's scorers, then 1/n-weighted SFT on the accepted answers
-  dpo     direct preference optimization on prompt/chosen/rejected pairs or on rs-sft's output (--beta)
-  kto     KTO on labelled (unpaired) samples, pairs split in two, or rs-sft's output (--desirable_weight ...)
-  rm      reward model (sequence classifier) on pairs or rs-sft's output, saved for PPO; no --then-eval
-  ppo     PPO (value head, KL to a frozen reference, GAE) rewarded by lawbench's scorers or a reward model
-  grpo    GRPO (TRL GRPOTrainer) rewarded by lawbench's scorers (format, charge, term, choice) or a reward model"""
+    names = ",".join(RECIPES)
+    lines = [f"usage: lawbench recipe {{{names}}} --model M --dataset D --output-dir OUT [--config YAML]",
+             "       [--then-eval [--tasks T] [--limit N] [--data-dir DIR]] [TRL / transformers flags]", "",
+             "Train a checkpoint with TRL and optionally evaluate it. `lawbench recipe NAME --help` lists every flag of",
+             "that recipe (its TRL config, TRL's ModelConfig for LoRA / QLoRA, and lawbench's own arguments)."]
+    lines += [f"  {recipe.name:7s} {recipe.summary}" for recipe in RECIPES.values()]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         if argv[:1] == ["recipe"] and (len(argv) == 1 or argv[1] in ("-h", "--help")):
-            print(RECIPE_HELP)  # the recipe parser hands --help to TRL's parser, which needs a recipe name
+            print(recipe_help())  # the recipe parser hands --help to TRL's parser, which needs a recipe name
             return 0
         args = build_parser().parse_args(argv)
         _setup_logging(args.log_level)

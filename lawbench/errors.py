@@ -26,3 +26,17 @@ class ModelError(LawbenchError):
 
 class TaskError(LawbenchError):
     """An unknown task or group was requested."""
+
+
+def first_line(err: BaseException | str, limit: int | None = None) -> str:
+    """The first non-empty line of an error message, for one-line messages that quote a library.
+
+    An empty message falls back to the exception's type name (``str(err).splitlines()[0]`` would raise).
+
+    >>> first_line(ValueError("bad value\\n  at line 3")), first_line(KeyError()), first_line("a" * 9, limit=4)
+    ('bad value', 'KeyError', 'aaaa')
+    """
+    text = err if isinstance(err, str) else str(err)
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    line = lines[0] if lines else (type(err).__name__ if not isinstance(err, str) else "")
+    return line[:limit] if limit else line

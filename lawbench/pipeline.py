@@ -42,14 +42,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lawbench.errors import LawbenchError
+from lawbench.recipes.registry import BASE_STAGE, RECIPE_NAMES, RECIPES, STAGE_FILE
 
 log = logging.getLogger(__name__)
 
-STAGE_ORDER = ("pt", "sft", "rs-sft", "dpo", "kto", "rm", "ppo", "grpo")
-RECIPE_OF = {stage: stage for stage in STAGE_ORDER}
-NOT_EVALUATED = {"rm"}
-FROM_SAMPLES = {"dpo", "kto", "rm"}  # default data: the rejection samples of an rs-sft ancestor
-PIPELINE_KEYS = {"model", "stages", "eval", "defaults", "launcher", *STAGE_ORDER}
+PIPELINE_KEYS = {"model", "stages", "eval", "defaults", "launcher", *RECIPE_NAMES}
 STAGE_KEYS = {"parent", "recipe"}  # pipeline-level keys of a stage; the rest are recipe flags
 
 
@@ -62,7 +59,7 @@ class Stage:
 
     @property
     def evaluated(self) -> bool:
-        return self.recipe not in NOT_EVALUATED
+        return RECIPES[self.recipe].evaluated
 
 
 @dataclass
@@ -106,20 +103,20 @@ def make_plan(model: str | None, stages: str | None, out: str, config: dict | No
     out_path = Path(out)
     defaults = config.get("defaults") or {}
     plan_stages: list[Stage] = []
-    previous = "base"
+    previous = BASE_STAGE
     for name in names:
         options = dict(config.get(name) or {})
-        recipe = options.pop("recipe", RECIPE_OF.get(name))
-        if recipe not in STAGE_ORDER:
-            raise LawbenchError(f"pipeline stage '{name}': unknown recipe; stages are {', '.join(STAGE_ORDER)} "
+        recipe = options.pop("recipe", name if name in RECIPES else None)
+        if recipe not in RECIPES:
+            raise LawbenchError(f"pipeline stage '{name}': unknown recipe; stages are {', '.join(RECIPE_NAMES)} "
                                 "(or give `recipe:` for a custom stage name)")
         parent = options.pop("parent", previous)
-        known = {"base", *(s.name for s in plan_stages)}
+        known = {BASE_STAGE, *(s.name for s in plan_stages)}
         if parent not in known:
             raise LawbenchError(f"pipeline stage '{name}': parent '{parent}' is not base or an earlier stage")
         flags = {**defaults, **options}
         plan_stages.append(Stage(name, recipe, parent, {k: _expand(v, out_path) for k, v in flags.items()}))
-        if recipe != "rm":  # the reward model is a side branch: the next stage continues from the policy
+        if RECIPES[recipe].continues_policy:  # a reward model is a side branch: the next stage keeps the policy
             previous = name
     _default_data(plan_stages, out_path)
     launcher = shlex.split(config.get("launcher") or f"{shlex.quote(sys.executable)} -m lawbench")
@@ -129,14 +126,14 @@ def make_plan(model: str | None, stages: str | None, out: str, config: dict | No
 def _default_data(stages: list[Stage], out: Path) -> None:
     by_name = {s.name: s for s in stages}
     for stage in stages:
-        if stage.recipe in FROM_SAMPLES and "dataset" not in stage.flags:
+        if RECIPES[stage.recipe].default_data == "rs-sft samples" and "dataset" not in stage.flags:
             ancestor = stage.parent
             while ancestor in by_name and by_name[ancestor].recipe != "rs-sft":
                 ancestor = by_name[ancestor].parent
             if ancestor in by_name:
                 stage.flags["dataset"] = [str(out / "checkpoints" / ancestor / "sampled.jsonl")]
-        if stage.recipe == "ppo" and "reward_model" not in stage.flags:
-            rms = [s.name for s in stages if s.recipe == "rm" and stages.index(s) < stages.index(stage)]
+        if RECIPES[stage.recipe].takes_reward_model and "reward_model" not in stage.flags:
+            rms = [s.name for s in stages[:stages.index(stage)] if RECIPES[s.recipe].produces == "reward_model"]
             if rms:
                 stage.flags["reward_model"] = str(out / "checkpoints" / rms[-1])
 
@@ -202,16 +199,16 @@ def run_pipeline(plan: Plan, on_stage_done=None) -> dict[str, str]:
         clock = time.perf_counter()
 
     logs = plan.out / "logs"
-    if _finished_run(plan.runs / "base"):
-        done("base", "skipped")
+    if _finished_run(plan.runs / BASE_STAGE):
+        done(BASE_STAGE, "skipped")
     else:
-        _run([*plan.launcher, "eval", "--model", plan.model, *_eval_args(plan, "base", None)], logs / "base.log",
-             "evaluating base")
-        done("base", "ran")
+        _run([*plan.launcher, "eval", "--model", plan.model, *_eval_args(plan, BASE_STAGE, None)],
+             logs / f"{BASE_STAGE}.log", f"evaluating {BASE_STAGE}")
+        done(BASE_STAGE, "ran")
     for stage in plan.stages:
         checkpoint = plan.checkpoints / stage.name
-        parent_model = plan.model if stage.parent == "base" else str(plan.checkpoints / stage.parent)
-        complete = (checkpoint / "lawbench_stage.json").is_file()
+        parent_model = plan.model if stage.parent == BASE_STAGE else str(plan.checkpoints / stage.parent)
+        complete = (checkpoint / STAGE_FILE).is_file()
         if complete and (not stage.evaluated or _finished_run(plan.runs / stage.name)):
             done(stage.name, "skipped")
             continue

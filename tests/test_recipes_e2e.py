@@ -44,10 +44,9 @@ def test_sft_masks_prompt_tokens(tiny_model, cases):
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
-    from lawbench.recipes.sft import record_messages, tokenized_dataset
-    from lawbench.recipes.data import load_records
-    from lawbench.recipes.sft import lawshift_articles
     from lawbench.recipes.args import RecipeArguments
+    from lawbench.recipes.data import load_records
+    from lawbench.recipes.sft import lawshift_articles, record_messages, tokenized_dataset
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
     loaded = load_records(str(cases))

@@ -26,11 +26,12 @@ from pathlib import Path
 
 import yaml
 
+from lawbench.recipes.registry import BASE_STAGE, RECIPE_NAMES, evaluated_stages
 from lawbench.utils.io import atomic_write_json, atomic_write_text
 
 log = logging.getLogger(__name__)
 
-STAGES = ("pt", "sft", "rs-sft", "dpo", "kto", "rm", "ppo", "grpo")
+STAGES = RECIPE_NAMES  # every recipe, in the registry's order
 # Training flags for every stage: tiny batches, no checkpoints mid-way, logs for the site's curves, and
 # no gradient checkpointing (TRL's default trades compute for memory; the tiny model needs no memory).
 COMMON = {"per_device_train_batch_size": 8, "logging_steps": 2, "report_to": "none", "save_strategy": "no",
@@ -97,7 +98,7 @@ def run_demo(out: str | Path, data_dir: str | None = None) -> Path:
     index = build_site(out / "runs", out / "site", title="lawbench demo")
     timings["site"] = round(time.perf_counter() - started, 1)
     atomic_write_json(out / "demo_timings.json", {"stages": status, "seconds": timings})
-    print_stage_table(load_stage_runs(out / "runs", ["base", *[s for s in STAGES if s != "rm"]]))
+    print_stage_table(load_stage_runs(out / "runs", evaluated_stages([BASE_STAGE, *STAGES])))
     print(f"seconds per step: {timings}")
     print(f"site: {index}")
     return index

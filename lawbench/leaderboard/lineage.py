@@ -13,13 +13,13 @@ Example:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lawbench.recipes.registry import stage_rank
 
 log = logging.getLogger(__name__)
 
-# Sibling order: the order of lawbench's recipes; unknown stage names come after, alphabetically.
-STAGE_ORDER = ("base", "pt", "sft", "rs-sft", "dpo", "kto", "rm", "ppo", "grpo")
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,8 @@ class Stage:
 
 
 def _sort_key(stage: str, run_id: str) -> tuple:
-    rank = STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER)
-    return (rank, stage, run_id)
+    # Sibling order: the registry's recipe order; unknown stage names come after, alphabetically.
+    return (stage_rank(stage), stage, run_id)
 
 
 def resolve_parents(runs: Iterable[tuple[str, str, str | None]]) -> dict[str, str | None]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lawbench.errors import ModelError
+from lawbench.errors import ModelError, first_line
 from lawbench.models.resolve import ModelOptions, ResolvedModel
 
 log = logging.getLogger(__name__)
@@ -108,11 +108,6 @@ def _tokenizer_source(resolved: ResolvedModel) -> str:
     return resolved.path
 
 
-def _one_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__
-
-
 def load_hf_model(options: ModelOptions, resolved: ResolvedModel, device: str, dtype: str):
     """Model and tokenizer with transformers (+ PEFT); errors become one-line :class:`ModelError`."""
     import torch
@@ -131,7 +126,7 @@ def load_hf_model(options: ModelOptions, resolved: ResolvedModel, device: str, d
         tokenizer = AutoTokenizer.from_pretrained(_tokenizer_source(resolved), trust_remote_code=options.trust_remote_code)
         model = AutoModelForCausalLM.from_pretrained(resolved.path, **kwargs)
     except (OSError, ValueError, KeyError) as err:
-        raise ModelError(f"cannot load model '{resolved.path}': {_one_line(err)}") from None
+        raise ModelError(f"cannot load model '{resolved.path}': {first_line(err)}") from None
     if resolved.adapter:
         from peft import PeftModel
 
@@ -140,7 +135,7 @@ def load_hf_model(options: ModelOptions, resolved: ResolvedModel, device: str, d
         try:
             model = PeftModel.from_pretrained(model, resolved.adapter)
         except (OSError, ValueError, KeyError, RuntimeError) as err:
-            raise ModelError(f"cannot load adapter '{resolved.adapter}': {_one_line(err)}") from None
+            raise ModelError(f"cannot load adapter '{resolved.adapter}': {first_line(err)}") from None
         if not options.load_in_4bit:
             # Merged LoRA weights generate at the base model's speed; 4-bit bases cannot be merged exactly.
             model = model.merge_and_unload()

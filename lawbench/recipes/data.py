@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from lawbench.errors import DataError
+from lawbench.errors import DataError, first_line
 from lawbench.utils.io import read_json_strict, read_jsonl_strict, read_text_strict, sha256_file
 
 FILE_SUFFIXES = (".json", ".jsonl", ".csv", ".parquet", ".txt")
@@ -104,7 +104,7 @@ def _read_file(path: Path) -> list:
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False) if suffix == ".csv" else pd.read_parquet(path)
         except (ValueError, OSError, UnicodeDecodeError) as err:
-            raise DataError(f"{path}: cannot read {suffix[1:]} ({str(err).splitlines()[0]})") from None
+            raise DataError(f"{path}: cannot read {suffix[1:]} ({first_line(err)})") from None
         return frame.to_dict(orient="records")
     raise DataError(f"{path}: unsupported file type; use one of {', '.join(FILE_SUFFIXES)}")
 

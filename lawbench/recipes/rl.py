@@ -24,7 +24,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from lawbench.errors import DataError, LawbenchError, ModelError
+from lawbench.errors import DataError, LawbenchError, ModelError, first_line
 from lawbench.metrics.rewards import REWARD_FUNCS, RewardFunc
 from lawbench.recipes.data import load_records
 
@@ -100,7 +100,7 @@ def rows_dataset(rows: list[dict]):
     try:
         return datasets.Dataset.from_dict(columns_of(rows))
     except (TypeError, ValueError) as err:  # pyarrow refuses a column that mixes types across datasets
-        raise DataError(f"the prompt datasets disagree on a field's type ({str(err).splitlines()[0][:160]}); "
+        raise DataError(f"the prompt datasets disagree on a field's type ({first_line(err, 160)}); "
                         "give each field one type in every --dataset") from None
 
 
@@ -164,7 +164,7 @@ def load_reward_model(path: str, trust_remote_code: bool = False, dtype: Any = N
         model = AutoModelForSequenceClassification.from_pretrained(
             resolved.path, num_labels=1, trust_remote_code=trust_remote_code, dtype=dtype or torch.float32)
     except (OSError, ValueError) as err:
-        raise ModelError(f"cannot load reward model '{path}': {str(err).splitlines()[0]}") from None
+        raise ModelError(f"cannot load reward model '{path}': {first_line(err)}") from None
     if resolved.adapter:
         from peft import PeftModel
 

@@ -30,11 +30,11 @@ import trl
 
 from lawbench.errors import ModelError
 from lawbench.recipes.preference import PairingArguments, chat_prompt, chat_reply, for_trl, load_preference_data
-from lawbench.recipes.runner import STAGE_FILE, RecipeContext, load_model, merge_adapter, write_stage_file
+from lawbench.recipes.registry import STAGE_FILE
+from lawbench.recipes.runner import RecipeContext, load_model, merge_adapter, write_stage_file
 
 __all__ = ["RewardConfig", "train", "load_reward_model", "reward_scores"]
 log = logging.getLogger(__name__)
-EVALUATES = False  # the runner refuses --then-eval: nothing to generate
 HEAD_NAMES = ("score", "classifier")  # sequence-classification heads in transformers (Qwen/Llama: score)
 
 

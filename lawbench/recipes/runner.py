@@ -23,23 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from lawbench import __version__
-from lawbench.errors import LawbenchError, ModelError
+from lawbench.errors import LawbenchError, ModelError, first_line
+from lawbench.recipes.registry import BASE_STAGE, STAGE_FILE, get_recipe
 from lawbench.utils.io import atomic_write_json
 
 log = logging.getLogger(__name__)
 
-# recipe name -> (module, TRL-style config class in that module)
-RECIPES: dict[str, tuple[str, str]] = {
-    "pt": ("lawbench.recipes.pt", "PTConfig"),
-    "sft": ("lawbench.recipes.sft", "SFTConfig"),
-    "rs-sft": ("lawbench.recipes.rs_sft", "RSSFTConfig"),
-    "dpo": ("lawbench.recipes.dpo", "DPOConfig"),
-    "kto": ("lawbench.recipes.kto", "KTOConfig"),
-    "rm": ("lawbench.recipes.rm", "RewardConfig"),
-    "ppo": ("lawbench.recipes.ppo", "PPOConfig"),
-    "grpo": ("lawbench.recipes.grpo", "GRPOConfig"),
-}
-STAGE_FILE = "lawbench_stage.json"
 
 
 @dataclass
@@ -55,20 +44,18 @@ class RecipeContext:
 
 
 def recipe_module(name: str):
-    if name not in RECIPES:
-        raise LawbenchError(f"unknown recipe '{name}'; choose one of {', '.join(RECIPES)}")
-    return importlib.import_module(RECIPES[name][0])
+    """The module that implements recipe ``name`` (see :mod:`lawbench.recipes.registry`)."""
+    return importlib.import_module(get_recipe(name).module)
 
 
 def make_parser(name: str):
+    import torch
     from trl import ModelConfig, TrlParser
 
     from lawbench.recipes.args import RecipeArguments
 
-    import torch
-
     module = recipe_module(name)
-    config_class = getattr(module, RECIPES[name][1])
+    config_class = getattr(module, get_recipe(name).config_class)
     parser = TrlParser((RecipeArguments, config_class, ModelConfig), prog=f"lawbench recipe {name}")
     if not torch.cuda.is_available():
         # TRL turns bf16 on by default, which transformers refuses on a CPU; a flag or YAML can still set it.
@@ -84,7 +71,7 @@ def parse(name: str, argv: list[str]) -> RecipeContext:
     except FileNotFoundError as err:
         raise LawbenchError(f"--config file not found: {err.filename}") from None
     except ValueError as err:  # unknown flags, YAML keys that match no field, bad values
-        raise LawbenchError(f"lawbench recipe {name}: {str(err).splitlines()[0]}") from None
+        raise LawbenchError(f"lawbench recipe {name}: {first_line(err)}") from None
     model = recipe.model or model_args.model_name_or_path
     if not model:
         raise LawbenchError(f"lawbench recipe {name}: --model is required")
@@ -95,7 +82,7 @@ def parse(name: str, argv: list[str]) -> RecipeContext:
         raise LawbenchError(f"lawbench recipe {name}: --output-dir is required")
     _cpu_defaults(training, model_args)
     stage = recipe.stage or name
-    parent = recipe.parent or input_stage(model) or "base"
+    parent = recipe.parent or input_stage(model) or BASE_STAGE
     return RecipeContext(name, recipe, training, model_args, stage, parent)
 
 
@@ -155,7 +142,7 @@ def load_model(ctx: RecipeContext, for_sequence_classification: bool = False):
         model = auto.from_pretrained(resolved.path, **({"num_labels": 1} if for_sequence_classification else {}),
                                      **kwargs)
     except (OSError, ValueError) as err:
-        raise ModelError(f"cannot load model '{resolved.path}': {str(err).splitlines()[0]}") from None
+        raise ModelError(f"cannot load model '{resolved.path}': {first_line(err)}") from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if getattr(model.config, "pad_token_id", None) is None:
@@ -244,7 +231,7 @@ def main(name: str, argv: list[str]) -> int:
     """Entry point of ``lawbench recipe NAME ...`` (also usable under ``accelerate launch -m lawbench``)."""
     ctx = parse(name, argv)
     module = recipe_module(name)
-    if ctx.recipe.then_eval and not getattr(module, "EVALUATES", True):
+    if ctx.recipe.then_eval and not get_recipe(name).evaluated:
         raise LawbenchError(f"lawbench recipe {name}: --then-eval does not apply (the {name} model scores answers, "
                             "it does not generate them); drop the flag")
     module.train(ctx)
