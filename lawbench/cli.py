@@ -15,73 +15,25 @@ import sys
 from lawbench import __version__
 from lawbench.errors import LawbenchError, first_line
 
-EPILOG = "Docs: README.md. Every subcommand has --help."
-
-
-def _limit(text: str) -> int | float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--limit takes a number of examples or a fraction < 1, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("--limit must be positive")
-    return value if value < 1 else int(value)
-
-
-def _batch_size(text: str) -> int | str:
-    if text == "auto" or text.startswith("auto:"):
-        return text
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--batch-size takes an integer or 'auto', got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("--batch-size must be >= 1")
-    return value
+EPILOG = "Docs: README.md and docs/index.md. Every subcommand has --help."
 
 
 def _add_eval_parser(sub) -> None:
+    from lawbench.evaluate import EvalConfig
+    from lawbench.models.resolve import ModelOptions
+    from lawbench.utils.dataclass_cli import add_options
+
     p = sub.add_parser(
         "eval",
         help="score a model on lawbench's task suite (lm-eval engine)",
         description="Score a model (local checkpoint, PEFT adapter, hub id, vLLM or an OpenAI-compatible server) "
         "on lawbench tasks. Results go to OUTPUT_DIR/RUN_NAME/; re-running an interrupted command resumes it.",
     )
-    m = p.add_argument_group("model")
-    m.add_argument("--model", required=True, help="checkpoint folder, PEFT adapter folder, hub id, or (api) a model name")
-    m.add_argument("--backend", choices=("hf", "vllm", "api"), default="hf", help="inference engine (default: hf)")
-    m.add_argument("--base-model", help="base of a PEFT adapter (default: from adapter_config.json)")
-    m.add_argument("--base-url", help="--backend api: OpenAI-compatible server, e.g. http://localhost:8000/v1 (key: $OPENAI_API_KEY)")
-    m.add_argument("--load-in-4bit", action="store_true", help="bitsandbytes NF4 quantisation (CUDA only)")
-    m.add_argument("--trust-remote-code", action="store_true", help="allow the model repository's own code to run")
-    m.add_argument("--no-chat-template", dest="chat_template", action="store_false",
-                   help="send raw prompts even when the tokenizer has a chat template")
-    m.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda if available)")
-    m.add_argument("--dtype", default="auto", choices=("auto", "float32", "bfloat16", "float16"),
-                   help="default: bfloat16 on CUDA, float32 on CPU")
-    m.add_argument("--batch-size", type=_batch_size, help="requests per forward pass, or 'auto' (default: 8 on CUDA, 1 on CPU)")
-    m.add_argument("--max-length", type=int, help="context length override")
-    m.add_argument("--revision", help="hub revision of the model")
-    m.add_argument("--num-concurrent", type=int, default=1, help="--backend api: parallel requests")
-    m.add_argument("--no-prefix-cache", dest="prefix_cache", action="store_false",
-                   help="hf, batch size 1: do not reuse the key/value cache of the prompts' shared beginning")
-    t = p.add_argument_group("tasks and data")
-    t.add_argument("--tasks", default="lawshift", help="comma-separated tasks or groups (default: lawshift); see `lawbench tasks`")
-    t.add_argument("--data-dir", help="folder holding <source>/ datasets in their original layout (default: $LAWBENCH_DATA_DIR, else the hub)")
-    t.add_argument("--limit", type=_limit, help="examples per subtask (a fraction < 1 takes a share)")
-    t.add_argument("--num-fewshot", type=int, help="few-shot examples (tasks that support them)")
-    t.add_argument("--gen-kwargs", help="generation settings in lm-eval syntax, e.g. max_gen_toks=64,temperature=0")
-    t.add_argument("--lawshift-articles", choices=("new", "both"), default="new",
-                   help="poisoned side shows the changed statute only (new) or old and new side by side (both)")
-    t.add_argument("--system-instruction", help="system prompt placed before each task's own instructions")
-    o = p.add_argument_group("output")
-    o.add_argument("--output-dir", default="runs", help="parent folder of runs (default: runs)")
-    o.add_argument("--run-name", help="run folder name (default: from the model name)")
-    o.add_argument("--stage", help="training stage of this model (base, sft, dpo, ...), recorded in the results")
-    o.add_argument("--parent", help="the stage this model was trained from")
-    o.add_argument("--seed", type=int, default=1234, help="python/numpy/torch/few-shot seeds (default: 1234)")
-    o.add_argument("--no-cache", dest="use_cache", action="store_false", help="do not reuse or store completed requests")
-    o.add_argument("--json", action="store_true", help="print a JSON summary as the last line of stdout")
+    groups: dict = {}
+    add_options(p, ModelOptions, groups)
+    add_options(p, EvalConfig, groups)
+    groups["output"].add_argument("--json", action="store_true",
+                                  help="print a JSON summary as the last line of stdout")
     p.set_defaults(func=cmd_eval)
 
 
@@ -106,20 +58,18 @@ def _add_tasks_parser(sub) -> None:
 
 
 def _add_model_parser(sub) -> None:
+    from lawbench.tiny.model import TinyModelConfig
+    from lawbench.utils.dataclass_cli import add_options
+
     p = sub.add_parser("model", help="model utilities (init: build a tiny local model)")
     msub = p.add_subparsers(dest="model_command", required=True, metavar="{init}")
     i = msub.add_parser("init", help="build a tiny from-scratch Qwen2-style model with its own BPE tokenizer",
                         description="Build a tiny random-weight Qwen2-style model (~3-5M parameters) and a byte-level BPE "
                         "tokenizer trained on the fly; loads offline with AutoModelForCausalLM / AutoTokenizer.")
     i.add_argument("--out", required=True, help="output folder (must be new or empty)")
-    i.add_argument("--corpus", nargs="+", help="UTF-8 text files to train the tokenizer on (default: built-in synthetic legal corpus)")
-    i.add_argument("--vocab-size", type=int, default=8000)
-    i.add_argument("--hidden-size", type=int, default=256)
-    i.add_argument("--layers", type=int, default=4)
-    i.add_argument("--heads", type=int, default=4)
-    i.add_argument("--kv-heads", type=int, default=2)
-    i.add_argument("--max-positions", type=int, default=4096)
-    i.add_argument("--seed", type=int, default=0)
+    i.add_argument("--corpus", nargs="+",
+                   help="UTF-8 text files to train the tokenizer on (default: built-in synthetic legal corpus)")
+    add_options(i, TinyModelConfig)
     i.set_defaults(func=cmd_model_init)
 
 
@@ -197,21 +147,9 @@ def cmd_eval(args) -> int:
     from lawbench.evaluate import EvalConfig, run_eval
     from lawbench.models.resolve import ModelOptions
     from lawbench.report import print_summary
+    from lawbench.utils.dataclass_cli import from_args
 
-    if args.gen_kwargs:
-        _check_gen_kwargs(args.gen_kwargs)
-    options = ModelOptions(
-        model=args.model, backend=args.backend, base_model=args.base_model, base_url=args.base_url,
-        load_in_4bit=args.load_in_4bit, trust_remote_code=args.trust_remote_code, device=args.device,
-        dtype=args.dtype, batch_size=args.batch_size, max_length=args.max_length, revision=args.revision,
-        chat_template=args.chat_template, num_concurrent=args.num_concurrent, prefix_cache=args.prefix_cache,
-    )
-    config = EvalConfig(
-        model=options, tasks=args.tasks, data_dir=args.data_dir, limit=args.limit, gen_kwargs=args.gen_kwargs,
-        num_fewshot=args.num_fewshot, output_dir=args.output_dir, run_name=args.run_name, stage=args.stage,
-        parent=args.parent, seed=args.seed, lawshift_articles=args.lawshift_articles, use_cache=args.use_cache,
-        system_instruction=args.system_instruction,
-    )
+    config = from_args(EvalConfig, args, model=from_args(ModelOptions, args))
     run = run_eval(config)
     print_summary(run.results)
     print(f"results: {run.results_path}")
@@ -221,12 +159,6 @@ def cmd_eval(args) -> int:
         print(json.dumps({"run_dir": str(run.run_dir), "results": str(run.results_path), "groups": headline},
                          ensure_ascii=False))
     return 0
-
-
-def _check_gen_kwargs(text: str) -> None:
-    for item in text.split(","):
-        if "=" not in item or not item.split("=", 1)[0].strip():
-            raise LawbenchError(f"--gen-kwargs: '{item}' is not key=value (example: max_gen_toks=64,temperature=0)")
 
 
 def cmd_score(args) -> int:
@@ -300,14 +232,11 @@ def cmd_demo(args) -> int:
 
 
 def cmd_model_init(args) -> int:
-    from lawbench.tiny.model import TinyModelConfig, init_tiny_model
+    from lawbench.tiny.model import TinyModelConfig
+    from lawbench.tiny.model import init_tiny_model
+    from lawbench.utils.dataclass_cli import from_args
 
-    config = TinyModelConfig(
-        vocab_size=args.vocab_size, hidden_size=args.hidden_size, intermediate_size=int(args.hidden_size * 2.6875),
-        num_hidden_layers=args.layers, num_attention_heads=args.heads, num_key_value_heads=args.kv_heads,
-        max_position_embeddings=args.max_positions, seed=args.seed,
-    )
-    out = init_tiny_model(args.out, config, corpus=args.corpus)
+    out = init_tiny_model(args.out, from_args(TinyModelConfig, args), corpus=args.corpus)
     print(f"tiny model written to {out}")
     return 0
 

@@ -6,8 +6,10 @@ Order of work (cheap checks first, so bad input fails before a model is loaded):
 2. select tasks and load their data (validated; LawShift groups narrowed to local scenarios);
 3. load the model; wrap it in lm-eval's request cache (``OUTPUT_DIR/RUN_NAME/cache/``, keyed by the
    model fingerprint) so that re-running an interrupted command recomputes nothing it finished;
-4. evaluate, add LawShift shift gaps, and write lm-eval's ``results_*.json`` (plus a ``"lawbench"``
-   manifest) and ``samples_*.jsonl`` atomically.
+4. evaluate with lm-eval's ``simple_evaluate``;
+5. add what lm-eval does not compute (:mod:`lawbench.postprocess`: bootstrap stderrs, LawShift shift
+   gaps, task hashes), each step returning a new table, and build the ``"lawbench"`` manifest;
+6. write lm-eval's ``samples_*.jsonl`` and then ``results_*.json`` (with the manifest) atomically.
 
 Example (CPU, seconds)::
 
@@ -18,12 +20,12 @@ Example (CPU, seconds)::
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import datetime as _dt
 import hashlib
 import json
 import logging
-import math
 import platform
 import re
 import subprocess
@@ -36,34 +38,69 @@ from typing import Any
 from lawbench import __version__, sources
 from lawbench.errors import LawbenchError
 from lawbench.models.resolve import ModelOptions, ResolvedModel, resolve_model
+from lawbench.postprocess import shift_summary, task_hashes, with_bootstrap_stderrs, with_shift_gaps
+from lawbench.utils.dataclass_cli import option
 from lawbench.utils.io import atomic_write_json, atomic_write_text, sha256_text
 
 log = logging.getLogger(__name__)
 
-LAWSHIFT_METRICS = ("charge_acc", "term_acc", "term_score", "verdict_acc", "parse_rate")
 REQUEST_TYPES = ("generate_until", "loglikelihood", "loglikelihood_rolling")
+
+
+def parse_limit(text: str) -> int | float:
+    """``--limit``: a number of examples per subtask, or a fraction below 1 (a share of each subtask)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--limit takes a number of examples or a fraction < 1, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("--limit must be positive")
+    return value if value < 1 else int(value)
 
 
 @dataclass
 class EvalConfig:
-    """Options of one evaluation run (the CLI flags of ``lawbench eval``)."""
+    """Options of one evaluation run: the flags of ``lawbench eval`` (besides the model's, :class:`ModelOptions`)."""
 
     model: ModelOptions
-    tasks: str | list[str] = "lawshift"
-    data_dir: str | None = None  # root holding <source>/ folders; else $LAWBENCH_DATA_DIR, else the hub
-    limit: int | float | None = None  # examples per subtask (a fraction < 1 means a share)
-    gen_kwargs: str | None = None  # lm-eval syntax, e.g. "max_gen_toks=64,temperature=0"
-    num_fewshot: int | None = None
-    output_dir: str = "runs"
-    run_name: str | None = None  # default: derived from the model name
-    stage: str | None = None  # training stage that produced the model (base, sft, dpo...)
-    parent: str | None = None  # the stage it was trained from
-    seed: int = 1234  # python / numpy / torch / few-shot sampling seeds
-    lawshift_articles: str = "new"  # poisoned side: "new" statute only, or "both" old and new
-    use_cache: bool = True  # reuse completed requests of an interrupted run
-    bootstrap_iters: int = 1000  # only for metrics without a closed-form stderr
-    system_instruction: str | None = None
-    extra_manifest: dict = field(default_factory=dict)  # recipes add lineage details here
+    tasks: str | list[str] = option(
+        "lawshift", group="tasks and data", help="comma-separated tasks or groups; see `lawbench tasks`")
+    data_dir: str | None = option(
+        None, group="tasks and data",
+        help="folder holding <source>/ datasets in their original layout (default: $LAWBENCH_DATA_DIR, else the hub)")
+    limit: int | float | None = option(
+        None, type=parse_limit, group="tasks and data", help="examples per subtask (a fraction < 1 takes a share)")
+    num_fewshot: int | None = option(None, group="tasks and data", help="few-shot examples (tasks that support them)")
+    gen_kwargs: str | None = option(
+        None, group="tasks and data",
+        help="generation settings in lm-eval syntax, e.g. max_gen_toks=64,temperature=0")
+    lawshift_articles: str = option(
+        "new", choices=("new", "both"), group="tasks and data",
+        help="poisoned side shows the changed statute only (new) or old and new side by side (both)")
+    system_instruction: str | None = option(
+        None, group="tasks and data", help="system prompt placed before each task's own instructions")
+    output_dir: str = option("runs", group="output", help="parent folder of runs")
+    run_name: str | None = option(None, group="output", help="run folder name (default: from the model name)")
+    stage: str | None = option(
+        None, group="output", help="training stage of this model (base, sft, dpo, ...), recorded in the results")
+    parent: str | None = option(None, group="output", help="the stage this model was trained from")
+    seed: int = option(1234, group="output", help="python / numpy / torch / few-shot seeds")
+    use_cache: bool = option(True, flag="--no-cache", group="output",
+                             help="do not reuse or store completed requests")
+    bootstrap_iters: int = option(
+        1000, cli=False, help="resamples for metrics without a closed-form stderr (lm-eval's and lawbench's)")
+    extra_manifest: dict = field(default_factory=dict)  # recipes add lineage details to the manifest here
+
+    def __post_init__(self):
+        from lawbench.tasks.lawshift.data import ARTICLE_MODES
+
+        if self.lawshift_articles not in ARTICLE_MODES:
+            raise LawbenchError(f"--lawshift-articles must be one of {', '.join(ARTICLE_MODES)}")
+        for item in (self.gen_kwargs or "").split(",") if self.gen_kwargs else ():
+            if "=" not in item or not item.split("=", 1)[0].strip():
+                raise LawbenchError(
+                    f"--gen-kwargs: '{item}' is not key=value (example: max_gen_toks=64,temperature=0)")
 
 
 @dataclass
@@ -99,36 +136,42 @@ class _RequestCounter:
 
 # lm-eval warnings that lawbench's design triggers on purpose: one per task with a custom loader (62
 # LawShift subtasks) and one whenever it is handed an already-loaded model.
-_EXPECTED_WARNINGS = ("Custom kwargs can be passed", "kwarg is not of type `str`", "Passed an already-initialized model")
+_EXPECTED_WARNINGS = ("Custom kwargs can be passed", "kwarg is not of type `str`",
+                      "Passed an already-initialized model")
+_WARNING_SOURCES = ("lm_eval.api.task", "lm_eval.models.huggingface")
 
 
 def _drop_expected_warnings(record: logging.LogRecord) -> bool:
     return not any(text in record.getMessage() for text in _EXPECTED_WARNINGS)
 
 
-for _name in ("lm_eval.api.task", "lm_eval.models.huggingface"):
-    logging.getLogger(_name).addFilter(_drop_expected_warnings)
-
-
 @contextlib.contextmanager
-def _quiet_git_hash():
-    """lm-eval records ``git describe`` of the working directory and lets git print "fatal: not a git
-    repository" to the terminal outside a repository; ask git quietly instead."""
+def quiet_lm_eval():
+    """While lawbench drives lm-eval: drop the warnings above, and ask git quietly.
+
+    lm-eval records ``git describe`` of the working directory and lets git print "fatal: not a git
+    repository" to the terminal outside a repository. Both changes are undone on exit.
+    """
     import lm_eval.evaluator as evaluator
 
-    def quiet() -> str | None:
+    def quiet_git_hash() -> str | None:
         try:
             out = subprocess.run(["git", "describe", "--always"], capture_output=True, text=True, timeout=10)
         except (OSError, subprocess.SubprocessError):
             return None
         return out.stdout.strip() or None if out.returncode == 0 else None
 
+    loggers = [logging.getLogger(name) for name in _WARNING_SOURCES]
     original = evaluator.get_git_commit_hash
-    evaluator.get_git_commit_hash = quiet
+    evaluator.get_git_commit_hash = quiet_git_hash
+    for logger in loggers:
+        logger.addFilter(_drop_expected_warnings)
     try:
         yield
     finally:
         evaluator.get_git_commit_hash = original
+        for logger in loggers:
+            logger.removeFilter(_drop_expected_warnings)
 
 
 def default_run_name(resolved: ResolvedModel) -> str:
@@ -171,43 +214,6 @@ def _cache_key(identity: dict, options: ModelOptions, dtype: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def add_shift_gaps(results: dict) -> dict:
-    """Add ``shift_gap_<metric>`` (poisoned minus original, pooled) to the ``lawshift`` group entry.
-
-    Returns the structured shift summary (pooled and per scenario) for the manifest.
-    """
-    from lawbench.tasks.lawshift.scenarios import BY_NAME, subtask_name
-
-    table = results.get("results", {})
-    summary: dict[str, Any] = {"pooled": {}, "scenarios": {}}
-    original, poisoned = table.get("lawshift_original"), table.get("lawshift_poisoned")
-    if original and poisoned:
-        for metric in LAWSHIFT_METRICS:
-            key = f"{metric},none"
-            if isinstance(original.get(key), (int, float)) and isinstance(poisoned.get(key), (int, float)):
-                gap = poisoned[key] - original[key]
-                summary["pooled"][metric] = {"original": original[key], "poisoned": poisoned[key], "shift_gap": gap}
-                if "lawshift" in table:
-                    table["lawshift"][f"shift_gap_{metric},none"] = gap
-                    errors = [side.get(f"{metric}_stderr,none") for side in (original, poisoned)]
-                    if all(isinstance(e, (int, float)) for e in errors):
-                        table["lawshift"][f"shift_gap_{metric}_stderr,none"] = math.sqrt(sum(e * e for e in errors))
-    for name, info in BY_NAME.items():
-        sides = {side: table.get(subtask_name(name, side)) for side in ("original", "poisoned")}
-        if not any(sides.values()):
-            continue
-        row: dict[str, Any] = {"type": info.shift_type, "code": info.code}
-        for side, entry in sides.items():
-            if entry:
-                row[side] = {m: entry[f"{m},none"] for m in LAWSHIFT_METRICS if f"{m},none" in entry}
-                row[f"n_{side}"] = results.get("n-samples", {}).get(subtask_name(name, side), {}).get("effective")
-        if sides["original"] and sides["poisoned"]:
-            row["shift_gap"] = {m: row["poisoned"][m] - row["original"][m]
-                                for m in LAWSHIFT_METRICS if m in row["original"] and m in row["poisoned"]}
-        summary["scenarios"][name] = row
-    return summary
-
-
 def _sanitize_sample(sample: dict) -> dict:
     """lm-eval's sample layout as its EvaluationTracker writes it (datasets-loadable)."""
     from lm_eval.utils import sanitize_list
@@ -221,57 +227,16 @@ def _sanitize_sample(sample: dict) -> dict:
     return sample
 
 
-def fill_bootstrap_stderrs(results: dict, tasks: dict, seed: int) -> None:
-    """Bootstrap the stderr of metrics lm-eval leaves at "N/A" (custom corpus-level aggregations).
-
-    A task opts in with ``metadata: {lawbench_bootstrap_iters: N}``; its items are resampled N times
-    and the task's own aggregation is applied to each resample. Groups whose subtasks now all have a
-    stderr get lm-eval's pooled stderr.
-    """
-    from lm_eval.api.metrics import pooled_sample_stderr
-
-    from lawbench.metrics.text import bootstrap_stderr
-
-    table, samples = results.get("results", {}), results.get("samples") or {}
-    for name, task in tasks.items():
-        iters = int((task.config.metadata or {}).get("lawbench_bootstrap_iters") or 0)
-        entry = table.get(name)
-        if not iters or entry is None or name not in samples:
-            continue
-        for metric, aggregate in task.aggregation().items():
-            for key in [k for k in entry if k.startswith(f"{metric}_stderr,") and entry[k] == "N/A"]:
-                filter_name = key.split(",", 1)[1]
-                items = [s[metric] for s in samples[name] if s.get("filter", filter_name) == filter_name and metric in s]
-                if len(items) > 1:
-                    entry[key] = bootstrap_stderr(aggregate, items, iters=iters, seed=seed)
-    for group, members in (results.get("group_subtasks") or {}).items():
-        entry = table.get(group, {})
-        for key in [k for k in entry if "_stderr," in k and entry[k] == "N/A"]:
-            stderrs = [table.get(m, {}).get(key) for m in members]
-            sizes = [results.get("n-samples", {}).get(m, {}).get("effective", 0) for m in members]
-            if members and all(isinstance(e, (int, float)) for e in stderrs) and sum(sizes) > len(sizes):
-                entry[key] = float(pooled_sample_stderr(stderrs, sizes))
-
-
-def task_hashes(samples: dict) -> dict[str, str]:
-    """lm-eval's per-task hash of all doc, prompt and target hashes (changes when prompts change)."""
-    from lm_eval.utils import hash_string
-
-    return {
-        task: hash_string("".join(s.get("doc_hash", "") + s.get("prompt_hash", "") + s.get("target_hash", "") for s in items))
-        for task, items in samples.items()
-    }
-
-
-def write_run(run_dir: Path, results: dict, date_id: str) -> tuple[Path, list[Path]]:
+def write_run(run_dir: Path, results: dict, samples: dict, date_id: str) -> tuple[Path, list[Path]]:
     """Write samples then results (results last: their presence means the run is complete)."""
     from lm_eval.utils import handle_non_serializable
 
-    samples = results.pop("samples", {}) or {}
     sample_paths = []
     for task_name, task_samples in samples.items():
-        lines = [json.dumps(_sanitize_sample(s), ensure_ascii=False, default=handle_non_serializable) for s in task_samples]
-        sample_paths.append(atomic_write_text(run_dir / f"samples_{task_name}_{date_id}.jsonl", "\n".join(lines) + "\n"))
+        lines = [json.dumps(_sanitize_sample(s), ensure_ascii=False, default=handle_non_serializable)
+                 for s in task_samples]
+        path = run_dir / f"samples_{task_name}_{date_id}.jsonl"
+        sample_paths.append(atomic_write_text(path, "\n".join(lines) + "\n"))
     results_path = atomic_write_json(run_dir / f"results_{date_id}.json", results, default=handle_non_serializable)
     keep = {results_path.name, *(p.name for p in sample_paths)}
     for old in [*run_dir.glob("results_*.json"), *run_dir.glob("samples_*.jsonl")]:
@@ -280,16 +245,21 @@ def write_run(run_dir: Path, results: dict, date_id: str) -> tuple[Path, list[Pa
     return results_path, sample_paths
 
 
-def run_eval(config: EvalConfig) -> EvalRun:
-    """Evaluate ``config.model`` on ``config.tasks``; see the module docstring for the steps."""
-    started = time.perf_counter()
-    resolved = resolve_model(config.model)
-    from lawbench.tasks.lawshift.data import ARTICLE_MODES
+@dataclass
+class _Tasks:
+    selection: Any  # lawbench.tasks.select.Selection
+    loaded: dict  # lm-eval's {"tasks": ..., "groups": ...}
+    data_dir: str | None
 
-    if config.lawshift_articles not in ARTICLE_MODES:
-        raise LawbenchError(f"--lawshift-articles must be one of {', '.join(ARTICLE_MODES)}")
+    def built(self) -> list:
+        """Groups, then tasks, in the order asked for (what ``simple_evaluate`` takes)."""
+        names, loaded = self.selection.names, self.loaded
+        return [*(loaded["groups"][n] for n in names if n in loaded.get("groups", {})),
+                *(loaded["tasks"][n] for n in names if n in loaded["tasks"])]
 
-    # 2. tasks and data: every record is validated here, before the (slow) model load.
+
+def load_tasks(config: EvalConfig) -> _Tasks:
+    """Step 2: select the tasks and load their data (every record validated before the model loads)."""
     from lawbench.tasks.select import select_tasks
 
     sources.reset_read_log()
@@ -297,56 +267,44 @@ def run_eval(config: EvalConfig) -> EvalRun:
     data_dir = str(root.resolve()) if root else None
     metadata = {"data_dir": data_dir, "lawshift_articles": config.lawshift_articles}
     selection = select_tasks(config.tasks, data_dir, metadata, config.lawshift_articles)
-    loaded = selection.manager.load(selection.names)
-    data_seconds = time.perf_counter() - started
+    return _Tasks(selection, selection.manager.load(selection.names), data_dir)
 
-    # 3. model + request cache.
-    from lawbench.models.load import build_lm
 
-    model = build_lm(config.model, resolved)
-    identity = _model_identity(resolved, config.model)
-    run_name = config.run_name or default_run_name(resolved)
-    run_dir = Path(config.output_dir) / run_name
-    run_dir.mkdir(parents=True, exist_ok=True)
-    counter = _RequestCounter(model.lm)
-    cache_prefix = None
-    if config.use_cache:
-        cache_prefix = str(run_dir / "cache" / f"requests-{_cache_key(identity, config.model, model.dtype)}")
-
-    # 4. evaluate.
+def evaluate(config: EvalConfig, tasks: _Tasks, lm, cache_prefix: str | None, chat_template: bool) -> dict:
+    """Step 4: lm-eval's ``simple_evaluate`` with lawbench's seeds, cache and chat settings."""
     from lm_eval import simple_evaluate
 
-    built = [*(loaded["groups"][n] for n in selection.names if n in loaded.get("groups", {})),
-             *(loaded["tasks"][n] for n in selection.names if n in loaded["tasks"])]
-    eval_start = time.perf_counter()
-    with _quiet_git_hash():
-        results = simple_evaluate(
-            model=model.lm,
-            tasks=built,
-            task_manager=selection.manager,
-            num_fewshot=config.num_fewshot,
-            limit=config.limit,
-            gen_kwargs=config.gen_kwargs,
-            use_cache=cache_prefix,
-            apply_chat_template=bool(model.chat_template),
-            fewshot_as_multiturn=bool(model.chat_template),
-            system_instruction=config.system_instruction,
-            log_samples=True,
-            bootstrap_iters=config.bootstrap_iters,
-            random_seed=config.seed,
-            numpy_random_seed=config.seed,
-            torch_random_seed=config.seed,
-            fewshot_random_seed=config.seed,
-        )
-    eval_seconds = time.perf_counter() - eval_start
-    # one lm-eval request per argument tuple (a multiple-choice doc asks one log-likelihood per option)
-    total_requests = sum(len(s.get("arguments") or [()]) for task_samples in (results.get("samples") or {}).values()
-                         for s in task_samples)
-    fill_bootstrap_stderrs(results, loaded["tasks"], config.seed)
-    shift = add_shift_gaps(results)
-    results["task_hashes"] = task_hashes(results.get("samples") or {})
-    results["config"]["model"] = resolved.display_name
-    results["lawbench"] = {
+    return simple_evaluate(
+        model=lm,
+        tasks=tasks.built(),
+        task_manager=tasks.selection.manager,
+        num_fewshot=config.num_fewshot,
+        limit=config.limit,
+        gen_kwargs=config.gen_kwargs,
+        use_cache=cache_prefix,
+        apply_chat_template=chat_template,
+        fewshot_as_multiturn=chat_template,
+        system_instruction=config.system_instruction,
+        log_samples=True,
+        bootstrap_iters=config.bootstrap_iters,
+        random_seed=config.seed,
+        numpy_random_seed=config.seed,
+        torch_random_seed=config.seed,
+        fewshot_random_seed=config.seed,
+    )
+
+
+def count_requests(samples: dict) -> int:
+    """lm-eval requests behind these samples: one per argument tuple (a multiple-choice doc asks one
+    log-likelihood per option)."""
+    return sum(len(s.get("arguments") or [()]) for task_samples in samples.values() for s in task_samples)
+
+
+def build_manifest(config: EvalConfig, resolved: ResolvedModel, model, identity: dict, results: dict, *,
+                   run_name: str, tasks: _Tasks, counter: _RequestCounter, timings: dict[str, float]) -> dict:
+    """The ``"lawbench"`` object of the results JSON: lineage, model identity, data, versions, counts, timings."""
+    total = count_requests(results.get("samples") or {})
+    return {
         "version": __version__,
         "stage": config.stage,
         "parent": config.parent,
@@ -366,35 +324,65 @@ def run_eval(config: EvalConfig) -> EvalRun:
                           "sha256": sha256_text(model.chat_template) if model.chat_template else None},
         "tasks": {name: {"version": version, "hash": results.get("task_hashes", {}).get(name)}
                   for name, version in sorted(results.get("versions", {}).items())},
-        "data_dir": data_dir,
+        "data_dir": tasks.data_dir,
         "data_files": sources.files_read(),
-        "skipped": selection.skipped,
+        "skipped": tasks.selection.skipped,
         "lawshift_articles": config.lawshift_articles,
         "versions": _versions(),
         "seeds": {"random": config.seed, "numpy": config.seed, "torch": config.seed, "fewshot": config.seed},
         "gen_kwargs": config.gen_kwargs,
         "limit": config.limit,
         "num_fewshot": config.num_fewshot,
-        "requests": {"total": total_requests, "computed": counter.computed,
-                     "from_cache": max(total_requests - counter.computed, 0),
+        "requests": {"total": total, "computed": counter.computed, "from_cache": max(total - counter.computed, 0),
                      # prompts longer than the context, cut in the middle (see lawbench.models.hflm)
                      "truncated": getattr(model.lm, "truncated_requests", 0)},
-        "timings": {
-            "data_load_s": round(data_seconds, 3),
-            "model_load_s": round(model.load_seconds, 3),
-            "generation_s": round(counter.seconds, 3),
-            "scoring_s": round(max(eval_seconds - counter.seconds, 0.0), 3),
-            "total_s": round(time.perf_counter() - started, 3),
-        },
-        "shift": shift,
+        "timings": {name: round(seconds, 3) for name, seconds in timings.items()},
+        "shift": shift_summary(results),
         "command": sys.argv,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         **config.extra_manifest,
     }
+
+
+def run_eval(config: EvalConfig) -> EvalRun:
+    """Evaluate ``config.model`` on ``config.tasks``; see the module docstring for the steps."""
+    from lawbench.models.load import build_lm
+
+    started = time.perf_counter()
+    resolved = resolve_model(config.model)  # 1. what to load (cheap, before anything heavy)
+    with quiet_lm_eval():
+        tasks = load_tasks(config)  # 2.
+        data_seconds = time.perf_counter() - started
+        model = build_lm(config.model, resolved)  # 3. model + request cache
+        identity = _model_identity(resolved, config.model)
+        run_name = config.run_name or default_run_name(resolved)
+        run_dir = Path(config.output_dir) / run_name
+        run_dir.mkdir(parents=True, exist_ok=True)
+        counter = _RequestCounter(model.lm)
+        cache_prefix = (str(run_dir / "cache" / f"requests-{_cache_key(identity, config.model, model.dtype)}")
+                        if config.use_cache else None)
+        eval_start = time.perf_counter()
+        results = evaluate(config, tasks, model.lm, cache_prefix, bool(model.chat_template))  # 4.
+        eval_seconds = time.perf_counter() - eval_start
+    results = with_bootstrap_stderrs(results, tasks.loaded["tasks"], config.seed)  # 5. what lm-eval leaves out
+    results = with_shift_gaps(results)
+    results = {**results, "task_hashes": task_hashes(results.get("samples") or {}),
+               "config": {**results["config"], "model": resolved.display_name}}
+    timings = {
+        "data_load_s": data_seconds,
+        "model_load_s": model.load_seconds,
+        "generation_s": counter.seconds,
+        "scoring_s": max(eval_seconds - counter.seconds, 0.0),
+        "total_s": time.perf_counter() - started,
+    }
+    manifest = build_manifest(config, resolved, model, identity, results, run_name=run_name, tasks=tasks,
+                              counter=counter, timings=timings)
+    samples = results.get("samples") or {}
+    results = {**{k: v for k, v in results.items() if k != "samples"}, "lawbench": manifest}
     date_id = _dt.datetime.now().isoformat().replace(":", "-")
-    results_path, sample_paths = write_run(run_dir, results, date_id)
-    log.info("requests: %d total, %d reused from cache, %d computed", total_requests,
-             results["lawbench"]["requests"]["from_cache"], counter.computed)
+    results_path, sample_paths = write_run(run_dir, results, samples, date_id)  # 6. samples, then results
+    log.info("requests: %d total, %d reused from cache, %d computed", manifest["requests"]["total"],
+             manifest["requests"]["from_cache"], counter.computed)
     return EvalRun(run_dir, results_path, sample_paths, results)
 
 

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lawbench.evaluate import LAWSHIFT_METRICS
+from lawbench.postprocess import LAWSHIFT_METRICS
 
 SHORT = {"charge_acc": "charge", "term_acc": "term", "term_score": "t.score", "verdict_acc": "verdict", "parse_rate": "parsed"}
 

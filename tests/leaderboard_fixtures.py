@@ -151,7 +151,7 @@ def _group_entry(name: str, members: list[dict], weight_by_size: bool) -> dict:
 
 
 def run_results(stage: str, parent: str | None, samples: dict[str, list[dict]], root: Path, cases: int = CASES_PER_SIDE) -> dict:
-    from lawbench.evaluate import add_shift_gaps, task_hashes
+    from lawbench.postprocess import shift_summary, task_hashes, with_shift_gaps
 
     table = {task: _task_entry(task, items) for task, items in samples.items()}
     sides = {side: [t for t in samples if t.startswith("lawshift_") and t.endswith(side)] for side in ("original", "poisoned")}
@@ -178,7 +178,8 @@ def run_results(stage: str, parent: str | None, samples: dict[str, list[dict]], 
         "lm_eval_version": "0.4.13",
         "samples": samples,
     }
-    shift = add_shift_gaps(results)
+    results = with_shift_gaps(results)
+    shift = shift_summary(results)
     results["task_hashes"] = task_hashes(results.pop("samples"))
     model_dir = root / "checkpoints" / stage if parent else root / "models" / "base"
     results["lawbench"] = {

@@ -14,34 +14,58 @@ an adapter, an adapter whose base cannot be found.
 
 from __future__ import annotations
 
+import argparse
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from lawbench.errors import ModelError
+from lawbench.utils.dataclass_cli import option
 
 BACKENDS = ("hf", "vllm", "api")
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$")
 
 
+def parse_batch_size(text: str) -> int | str:
+    """``--batch-size``: a whole number >= 1, or lm-eval's ``auto`` / ``auto:N``."""
+    if text == "auto" or text.startswith("auto:"):
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--batch-size takes an integer or 'auto', got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("--batch-size must be >= 1")
+    return value
+
+
 @dataclass
 class ModelOptions:
-    """Everything ``lawbench eval`` accepts about the model (CLI flags map 1:1 onto these)."""
+    """Everything ``lawbench eval`` (and chat, generate, serve) accepts about the model: one field per flag."""
 
-    model: str
-    backend: str = "hf"
-    base_model: str | None = None  # base of a PEFT adapter, overriding adapter_config.json
-    base_url: str | None = None  # --backend api: OpenAI-compatible server, e.g. http://localhost:8000/v1
-    load_in_4bit: bool = False  # bitsandbytes NF4 (CUDA only)
-    trust_remote_code: bool = False
-    device: str | None = None  # None: cuda if available, else cpu
-    dtype: str = "auto"  # auto: bfloat16 on CUDA (float16 without bf16 support), float32 on CPU
-    batch_size: int | str | None = None  # None: 8 on CUDA, 1 on CPU
-    max_length: int | None = None  # context length override
-    revision: str | None = None  # hub revision of the model
-    chat_template: bool = True  # apply the tokenizer's chat template when it has one
-    num_concurrent: int = 1  # --backend api: parallel requests
-    prefix_cache: bool = True  # hf, batch 1: prefill the prompts' shared beginning once
+    model: str = option(help="checkpoint folder, PEFT adapter folder, hub id, or (api) a model name", group="model")
+    backend: str = option("hf", choices=BACKENDS, help="inference engine", group="model")
+    base_model: str | None = option(
+        None, help="base of a PEFT adapter (default: from adapter_config.json)", group="model")
+    base_url: str | None = option(
+        None, help="--backend api: OpenAI-compatible server, e.g. http://localhost:8000/v1 (key: $OPENAI_API_KEY)",
+        group="model")
+    load_in_4bit: bool = option(False, help="bitsandbytes NF4 quantisation (CUDA only)", group="model")
+    trust_remote_code: bool = option(False, help="allow the model repository's own code to run", group="model")
+    device: str | None = option(None, help="cpu, cuda, cuda:1 ... (default: cuda if available)", group="model")
+    dtype: str = option("auto", choices=("auto", "float32", "bfloat16", "float16"), group="model",
+                        help="auto: bfloat16 on CUDA (float16 without bf16 support), float32 on CPU")
+    batch_size: int | str | None = option(
+        None, type=parse_batch_size, group="model",
+        help="requests per forward pass, or 'auto' (default: 8 on CUDA, 1 on CPU)")
+    max_length: int | None = option(None, help="context length override", group="model")
+    revision: str | None = option(None, help="hub revision of the model", group="model")
+    chat_template: bool = option(True, flag="--no-chat-template", group="model",
+                                 help="send raw prompts even when the tokenizer has a chat template")
+    num_concurrent: int = option(1, help="--backend api: parallel requests", group="model")
+    prefix_cache: bool = option(
+        True, flag="--no-prefix-cache", group="model",
+        help="hf, batch size 1: do not reuse the key/value cache of the prompts' shared beginning")
 
 
 @dataclass

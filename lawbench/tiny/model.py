@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from lawbench.errors import LawbenchError
+from lawbench.utils.dataclass_cli import option
 
 SPECIAL_TOKENS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>")
 # Ordinary added tokens (not "special"): decoding with skip_special_tokens=True must keep them,
@@ -33,20 +34,27 @@ CHAT_TEMPLATE = (
 
 @dataclass
 class TinyModelConfig:
-    """Shape of the tiny model. Defaults give ~5M parameters: fast on CPU, big enough to learn a format."""
+    """Shape of the tiny model (``lawbench model init`` flags). Defaults give ~5M parameters: fast on a
+    CPU, big enough to learn an answer format."""
 
-    vocab_size: int = 8000  # BPE vocabulary target (the trainer may stop earlier on a small corpus)
-    hidden_size: int = 256  # model width
-    intermediate_size: int = 688  # MLP width (~2.7x hidden, as in Qwen2)
-    num_hidden_layers: int = 4
-    num_attention_heads: int = 4
-    num_key_value_heads: int = 2  # grouped-query attention, as in Qwen2
-    max_position_embeddings: int = 4096  # LawShift prompts reach ~2k tokens with a small vocabulary
-    seed: int = 0  # weight init and corpus sampling
+    vocab_size: int = option(8000, help="BPE vocabulary target (training may stop earlier on a small corpus)")
+    hidden_size: int = option(256, help="model width")
+    intermediate_size: int | None = option(
+        None, help="MLP width (default: 2.6875 x --hidden-size, rounded down, as in Qwen2)")
+    num_hidden_layers: int = option(4, flag="--layers", help="transformer layers")
+    num_attention_heads: int = option(4, flag="--heads", help="attention heads (must divide --hidden-size)")
+    num_key_value_heads: int = option(
+        2, flag="--kv-heads", help="key/value heads: grouped-query attention as in Qwen2 (must divide --heads)")
+    max_position_embeddings: int = option(
+        4096, flag="--max-positions", help="context length in tokens (LawShift prompts reach ~2k tokens)")
+    seed: int = option(0, help="seed of the weight initialisation and the corpus sampling")
 
     def __post_init__(self):
+        if self.intermediate_size is None:
+            self.intermediate_size = int(self.hidden_size * 2.6875)  # 688 at the default width
         if self.hidden_size % self.num_attention_heads:
-            raise LawbenchError(f"hidden_size {self.hidden_size} must be divisible by num_attention_heads {self.num_attention_heads}")
+            raise LawbenchError(f"hidden_size {self.hidden_size} must be divisible by "
+                                f"num_attention_heads {self.num_attention_heads}")
         if self.num_attention_heads % self.num_key_value_heads:
             raise LawbenchError("num_attention_heads must be a multiple of num_key_value_heads")
         if self.vocab_size < 512:
