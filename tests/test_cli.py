@@ -50,3 +50,34 @@ def test_argument_errors_exit_nonzero():
     assert run("eval").returncode == 2  # --model is required
     bad = run("eval", "--model", "m", "--limit", "lots")
     assert bad.returncode == 2 and "--limit takes a number" in bad.stderr
+
+
+def _subparser(parser, *path):
+    import argparse
+
+    for name in path:
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = action.choices[name]
+    return parser
+
+
+def test_every_eval_and_model_init_option_has_help():
+    from lawbench.cli import build_parser
+
+    parser = build_parser()
+    for path in (("eval",), ("model", "init")):
+        options = [a for a in _subparser(parser, *path)._actions if a.option_strings]
+        missing = [a.option_strings[0] for a in options if not (a.help or "").strip()]
+        assert len(options) > 5 and not missing, (path, missing)
+
+
+def test_eval_defaults_come_from_the_dataclasses():
+    from lawbench.cli import build_parser
+    from lawbench.evaluate import EvalConfig
+    from lawbench.models.resolve import ModelOptions
+    from lawbench.utils.dataclass_cli import from_args
+
+    args = build_parser().parse_args(["eval", "--model", "m", "--no-cache", "--batch-size", "auto", "--limit", "0.5"])
+    config = from_args(EvalConfig, args, model=from_args(ModelOptions, args))
+    assert config == EvalConfig(model=ModelOptions("m", batch_size="auto"), use_cache=False, limit=0.5)
+    assert config.seed == 1234 and config.tasks == "lawshift" and config.model.prefix_cache
