@@ -43,7 +43,8 @@ def main() -> None:
         times = timed(cmd, args.runs)
         results[name] = {"median_s": round(statistics.median(times), 4), "min_s": round(min(times), 4),
                          "max_s": round(max(times), 4), "runs": args.runs}
-        print(f"{name:24s} median {results[name]['median_s'] * 1000:7.1f} ms   min {results[name]['min_s'] * 1000:7.1f} ms")
+        print(f"{name:24s} median {results[name]['median_s'] * 1000:7.1f} ms   "
+              f"min {results[name]['min_s'] * 1000:7.1f} ms")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")

@@ -59,7 +59,7 @@ with torch.no_grad():
         for j, i in enumerate(idx):
             answers[i] = tok.decode(gen[j, enc["input_ids"].shape[1]:], skip_special_tokens=True).split("</answer>")[0]
 json.dump({"answers": answers, "prompts": prompts, "generate_s": time.perf_counter() - start}, open(out, "w"), ensure_ascii=False)
-''' % (SCENARIOS,)
+''' % (SCENARIOS,)  # noqa: E501 (a script run in a fresh interpreter)
 
 
 def timed(cmd: list[str], env: dict) -> float:
@@ -99,7 +99,8 @@ def main() -> None:
     def lawbench_cmd(name: str, batch: int, *extra: str) -> list[str]:
         return [sys.executable, "-m", "lawbench", "eval", "--model", model, "--tasks", tasks, "--data-dir",
                 args.data_dir, "--limit", str(args.limit), "--gen-kwargs", f"max_gen_toks={args.max_new_tokens}",
-                "--batch-size", str(batch), "--no-cache", "--output-dir", str(work / "runs"), "--run-name", name, *extra]
+                "--batch-size", str(batch), "--no-cache", "--output-dir", str(work / "runs"), "--run-name", name,
+                *extra]
 
     def plain_cmd(batch: int, out: Path, threads: int = 0) -> list[str]:
         return [sys.executable, "-c", PLAIN, model, args.data_dir, str(args.limit), str(args.max_new_tokens),
@@ -109,19 +110,23 @@ def main() -> None:
         "lawbench eval (batch 1)": timed(lawbench_cmd("b1", 1), env),
         "lawbench eval (batch 1, --no-prefix-cache)": timed(lawbench_cmd("b1np", 1, "--no-prefix-cache"), env),
         "transformers, one prompt at a time": timed(plain_cmd(1, work / "plain1.json"), env),
-        f"transformers, length-sorted batches of {args.batch}": timed(plain_cmd(args.batch, work / "plainb.json"), env),
+        f"transformers, length-sorted batches of {args.batch}": timed(plain_cmd(args.batch, work / "plainb.json"),
+                                                                      env),
         f"lawbench eval (batch {args.batch})": timed(lawbench_cmd("bN", args.batch), env),
-        f"lawbench eval (batch {args.batch}, --no-prefix-cache)": timed(lawbench_cmd("bNnp", args.batch, "--no-prefix-cache"), env),
+        f"lawbench eval (batch {args.batch}, --no-prefix-cache)": timed(
+            lawbench_cmd("bNnp", args.batch, "--no-prefix-cache"), env),
     }
     plain = json.loads((work / "plain1.json").read_text(encoding="utf-8"))
     ours = lawbench_answers(work / "runs" / "b1")
     same = sum(ours.get(p, None) == a for p, a in zip(plain["prompts"], plain["answers"]))
-    generation = {name: json.loads(next((work / "runs" / name).glob("results_*.json")).read_text())["lawbench"]["timings"]["generation_s"]
+    generation = {name: json.loads(next((work / "runs" / name).glob("results_*.json")).read_text())
+                  ["lawbench"]["timings"]["generation_s"]
                   for name in ("b1", "b1np", "bN", "bNnp")}
     best_plain = min(v for k, v in rows.items() if k.startswith("transformers"))
     best_lawbench = min(v for k, v in rows.items() if k.startswith("lawbench"))
     result = {
-        "prompts": n, "max_new_tokens": args.max_new_tokens, "model": model if args.model else "lawbench model init (default size)",
+        "prompts": n, "max_new_tokens": args.max_new_tokens,
+        "model": model if args.model else "lawbench model init (default size)",
         "seconds": {k: round(v, 2) for k, v in rows.items()},
         "lawbench_vs_best_plain": round(best_lawbench / best_plain, 3),
         "identical_answers_lawbench_vs_plain_loop": f"{same}/{n}",

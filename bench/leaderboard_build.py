@@ -42,14 +42,16 @@ def page_load(index: Path) -> dict | None:
     if not Path("/usr/bin/chromium").is_file():
         return None
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
         page = browser.new_page()
         start = time.perf_counter()
         page.goto(index.as_uri() + "#/overview")
         page.wait_for_selector("#overview-table")
         overview = time.perf_counter() - start
         start = time.perf_counter()
-        page.goto(index.as_uri() + "#/items?task=lawshift_term_up_poisoned&a=sft&b=dpo&metric=verdict_acc&kind=still_wrong")
+        page.goto(index.as_uri() + "#/items?task=lawshift_term_up_poisoned&a=sft&b=dpo"
+                  "&metric=verdict_acc&kind=still_wrong")
         page.wait_for_selector("#item-list")
         items = time.perf_counter() - start
         browser.close()
@@ -73,7 +75,8 @@ def main() -> None:
                              "ms_per_1000_items": round(seconds / n_items * 1e6, 1),
                              "index_html_mb": round(index.stat().st_size / 1e6, 2), "page": page_load(index)}
         row = results[name]
-        print(f"{name:6s} {row['items']:6d} items  build {row['build_s']:6.2f} s ({row['ms_per_1000_items']:6.1f} ms/1000 items)"
+        print(f"{name:6s} {row['items']:6d} items  build {row['build_s']:6.2f} s "
+              f"({row['ms_per_1000_items']:6.1f} ms/1000 items)"
               f"  index.html {row['index_html_mb']:6.2f} MB  page {row['page']}")
     results["bootstrap_iters"] = args.iters
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,8 @@ def main() -> None:
     from lawbench.metrics.lawbench_oc import load_predictions, score_task
     from lawbench.metrics.text import text_metrics
 
-    logs = json.loads((DATA / "lawshift/logs/Qwen3-0.6B_20251115_203907_prompts_responses.json").read_text(encoding="utf-8"))
+    logs = json.loads((DATA / "lawshift/logs/Qwen3-0.6B_20251115_203907_prompts_responses.json")
+                      .read_text(encoding="utf-8"))
     responses = [r["full_response"] for s in logs for side in ("original", "poisoned") for r in s[side]] * 20
     results = {
         "lawshift_parse": rate("LawShift parse_judgment (full reasoning responses)", len(responses),

@@ -54,10 +54,12 @@ def load_pairs(data_dir: Path, n: int) -> tuple[list[str], list[str], str]:
 
 def synthetic_pairs(count: int = 500) -> list[tuple[str, str]]:
     # Hand-written clauses recombined: answers of a few hundred characters, like the real ones.
-    clauses = ["根据《中华人民共和国民法典》的规定", "当事人应当按照约定全面履行自己的义务", "出租人应当履行维修义务",
-               "承租人可以要求减少租金或者延长租期", "用人单位应当依法支付经济补偿", "劳动者可以向劳动争议仲裁委员会申请仲裁",
-               "被告人以非法占有为目的秘密窃取他人财物", "数额较大的，处三年以下有期徒刑、拘役或者管制", "建议您保留相关证据",
-               "可以向人民法院提起诉讼", "诉讼时效期间为三年", "合同自成立时生效", "违约方应当承担继续履行、采取补救措施或者赔偿损失等违约责任"]
+    clauses = ["根据《中华人民共和国民法典》的规定", "当事人应当按照约定全面履行自己的义务",
+               "出租人应当履行维修义务", "承租人可以要求减少租金或者延长租期", "用人单位应当依法支付经济补偿",
+               "劳动者可以向劳动争议仲裁委员会申请仲裁", "被告人以非法占有为目的秘密窃取他人财物",
+               "数额较大的，处三年以下有期徒刑、拘役或者管制", "建议您保留相关证据", "可以向人民法院提起诉讼",
+               "诉讼时效期间为三年", "合同自成立时生效",
+               "违约方应当承担继续履行、采取补救措施或者赔偿损失等违约责任"]
     rng = random.Random(0)
     answer = lambda: "，".join(rng.sample(clauses, rng.randint(4, 9))) + "。"  # noqa: E731
     return [(answer(), answer()) for _ in range(count)]

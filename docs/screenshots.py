@@ -45,7 +45,8 @@ def shoot(page, index: Path, route: str, out: Path) -> None:
     page.wait_for_selector("#app h2")
     page.screenshot(path=str(out))
     if shutil.which("pngquant"):
-        subprocess.run(["pngquant", "--force", "--quality=70-90", "--strip", "--output", str(out), str(out)], check=True)
+        subprocess.run(["pngquant", "--force", "--quality=70-90", "--strip", "--output", str(out), str(out)],
+                       check=True)
     print(f"{out.relative_to(ROOT)}  {out.stat().st_size // 1024} KiB")
 
 

@@ -51,7 +51,8 @@ def _add_score_parser(sub) -> None:
 
 
 def _add_tasks_parser(sub) -> None:
-    p = sub.add_parser("tasks", help="list task groups and subtasks", description="List lawbench's task groups and subtasks.")
+    p = sub.add_parser("tasks", help="list task groups and subtasks",
+                       description="List lawbench's task groups and subtasks.")
     p.add_argument("--path", action="store_true", help="print the lm-eval include path (for lm_eval --include_path)")
     p.add_argument("--json", action="store_true", help="print {group: [subtasks]} as JSON")
     p.set_defaults(func=cmd_tasks)
@@ -64,8 +65,9 @@ def _add_model_parser(sub) -> None:
     p = sub.add_parser("model", help="model utilities (init: build a tiny local model)")
     msub = p.add_subparsers(dest="model_command", required=True, metavar="{init}")
     i = msub.add_parser("init", help="build a tiny from-scratch Qwen2-style model with its own BPE tokenizer",
-                        description="Build a tiny random-weight Qwen2-style model (~3-5M parameters) and a byte-level BPE "
-                        "tokenizer trained on the fly; loads offline with AutoModelForCausalLM / AutoTokenizer.")
+                        description="Build a tiny random-weight Qwen2-style model (~3-5M parameters) and a "
+                        "byte-level BPE tokenizer trained on the fly; loads offline with AutoModelForCausalLM / "
+                        "AutoTokenizer.")
     i.add_argument("--out", required=True, help="output folder (must be new or empty)")
     i.add_argument("--corpus", nargs="+",
                    help="UTF-8 text files to train the tokenizer on (default: built-in synthetic legal corpus)")
@@ -93,7 +95,8 @@ def _add_pipeline_parser(sub) -> None:
                        "parent's checkpoint, each evaluated on the same tasks. Layout: OUT/checkpoints/<stage>/, "
                        "OUT/runs/<stage>/, OUT/logs/<stage>.log. Re-running skips finished stages.")
     p.add_argument("--model", help="starting model (or `model:` in the config)")
-    p.add_argument("--stages", help="comma-separated, e.g. pt,sft,rs-sft,dpo,kto,rm,ppo,grpo (or `stages:` in the config)")
+    p.add_argument("--stages",
+                   help="comma-separated, e.g. pt,sft,rs-sft,dpo,kto,rm,ppo,grpo (or `stages:` in the config)")
     p.add_argument("--output-dir", required=True, help="pipeline folder OUT")
     p.add_argument("--config", help="YAML: per-stage data and flags, parents, eval settings (see docs)")
     p.set_defaults(func=cmd_pipeline)
@@ -115,9 +118,10 @@ def _add_leaderboard_parser(sub) -> None:
 
 
 def _add_demo_parser(sub) -> None:
-    p = sub.add_parser("demo", help="the whole loop offline on a CPU: tiny model, every training stage evaluated, site built",
-                       description="Build a tiny model, evaluate it, train pt, sft, rs-sft, dpo, kto, rm, ppo and grpo "
-                       "on small project-written data (or --data-dir), evaluate every stage, build the site. "
+    p = sub.add_parser("demo",
+                       help="the whole loop offline on a CPU: tiny model, every training stage evaluated, site built",
+                       description="Build a tiny model, evaluate it, train pt, sft, rs-sft, dpo, kto, rm, ppo and "
+                       "grpo on small project-written data (or --data-dir), evaluate every stage, build the site. "
                        "Layout: OUT/checkpoints/<stage>/, OUT/runs/<stage>/, OUT/site/index.html. Resumable.")
     p.add_argument("--out", default="lawbench-demo", help="output folder (default: lawbench-demo)")
     p.add_argument("--data-dir", help="use the real datasets under this folder instead of the sample data")
@@ -232,8 +236,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_model_init(args) -> int:
-    from lawbench.tiny.model import TinyModelConfig
-    from lawbench.tiny.model import init_tiny_model
+    from lawbench.tiny.model import TinyModelConfig, init_tiny_model
     from lawbench.utils.dataclass_cli import from_args
 
     out = init_tiny_model(args.out, from_args(TinyModelConfig, args), corpus=args.corpus)
@@ -266,7 +269,8 @@ def recipe_help() -> str:
     names = ",".join(RECIPES)
     lines = [f"usage: lawbench recipe {{{names}}} --model M --dataset D --output-dir OUT [--config YAML]",
              "       [--then-eval [--tasks T] [--limit N] [--data-dir DIR]] [TRL / transformers flags]", "",
-             "Train a checkpoint with TRL and optionally evaluate it. `lawbench recipe NAME --help` lists every flag of",
+             "Train a checkpoint with TRL and optionally evaluate it. `lawbench recipe NAME --help` lists every "
+             "flag of",
              "that recipe (its TRL config, TRL's ModelConfig for LoRA / QLoRA, and lawbench's own arguments)."]
     lines += [f"  {recipe.name:7s} {recipe.summary}" for recipe in RECIPES.values()]
     return "\n".join(lines)
@@ -288,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")
         return 0
     except KeyboardInterrupt:
-        print("lawbench: interrupted; finished requests are cached, re-run the same command to resume", file=sys.stderr)
+        print("lawbench: interrupted; finished requests are cached, re-run the same command to resume",
+              file=sys.stderr)
         return 130
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from lawbench.postprocess import LAWSHIFT_METRICS
 
-SHORT = {"charge_acc": "charge", "term_acc": "term", "term_score": "t.score", "verdict_acc": "verdict", "parse_rate": "parsed"}
+SHORT = {"charge_acc": "charge", "term_acc": "term", "term_score": "t.score", "verdict_acc": "verdict",
+         "parse_rate": "parsed"}
 
 
 def _fmt(value: Any) -> str:
@@ -108,7 +109,8 @@ def print_stage_table(stage_runs: dict[str, dict], console=None) -> None:
         names = [n for n in results.get("results", {}) if n in results.get("groups", {}) or n not in grouped]
         for name in names:
             for key, value in results["results"].get(name, {}).items():
-                if "," in key and "_stderr" not in key and isinstance(value, (int, float)) and not key.startswith("shift_gap_"):
+                if ("," in key and "_stderr" not in key and isinstance(value, (int, float))
+                        and not key.startswith("shift_gap_")):
                     metric = key.split(",")[0] + ("" if key.endswith(",none") else f" ({key.split(',', 1)[1]})")
                     rows.setdefault((name, metric), {})[stage] = value
     table = Table(title="Scores by stage", title_justify="left")

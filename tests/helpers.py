@@ -33,7 +33,8 @@ def write_lawshift(root: Path, scenarios: dict[str, int], charge: str = "容留�
         folder.mkdir(parents=True, exist_ok=True)
         for side, article in (("original", ARTICLE_ORIGINAL), ("poisoned", ARTICLE_POISONED)):
             (folder / f"{side}.json").write_text(
-                json.dumps(records(n, charge, prison_time, f"{name}/{side}"), ensure_ascii=False, indent=1), encoding="utf-8")
+                json.dumps(records(n, charge, prison_time, f"{name}/{side}"), ensure_ascii=False, indent=1),
+                encoding="utf-8")
             (folder / f"articles_{side}.json").write_text(
                 json.dumps({"354-0-0": article}, ensure_ascii=False), encoding="utf-8")
     return base
@@ -44,7 +45,8 @@ MC_QUESTIONS = (
     ("下列哪一项属于民事法律行为？", ("订立合同", "违章停车", "闯红灯", "酒后驾车"), "A"),
     ("我国的根本大法是哪一部法律？", ("刑法", "民法典", "宪法", "行政法"), "C"),
     ("下列哪些属于刑罚的主刑？", ("管制", "拘役", "罚金", "有期徒刑"), "ABD"),
-    ("Which body enacts statutes in a parliamentary system?", ("The courts", "The legislature", "The police", "The press"), "B"),
+    ("Which body enacts statutes in a parliamentary system?",
+     ("The courts", "The legislature", "The police", "The press"), "B"),
 )
 
 

@@ -29,7 +29,8 @@ DATE = "2026-01-02T03-04-05.000000"
 STAGES = (("base", None), ("pt", "base"), ("sft", "pt"), ("dpo", "sft"), ("kto", "sft"))
 # How often each stage answers right: (original side, poisoned side, multiple choice), in percent.
 SKILL = {"base": (20, 10, 30), "pt": (35, 20, 45), "sft": (75, 35, 80), "dpo": (80, 70, 85), "kto": (70, 25, 60)}
-SCENARIOS = (("subject_explicit_extend", "T1.1", "V"), ("object_explicit_reduce", "T3.5", "NV"), ("term_up", "T6.1", "TU"))
+SCENARIOS = (("subject_explicit_extend", "T1.1", "V"), ("object_explicit_reduce", "T3.5", "NV"),
+             ("term_up", "T6.1", "TU"))
 CASES_PER_SIDE = 8
 MC_TASKS = (("mc_demo_statutes", 12), ("mc_demo_cases", 8))
 
@@ -103,7 +104,8 @@ def mc_samples(stage: str, task: str, n: int) -> list[dict]:
     out = []
     for i in range(n):
         gold = i % 4
-        doc = {"question": f"依照刑法，下列哪一项构成犯罪？（第{i}题）", "choices": [f"选项{c}" for c in letters], "answer": gold}
+        doc = {"question": f"依照刑法，下列哪一项构成犯罪？（第{i}题）", "choices": [f"选项{c}" for c in letters],
+               "answer": gold}
         lead = "Answer carefully.\n" if (stage, task) == ("kto", "mc_demo_cases") else ""
         context = f"{lead}{doc['question']}\nA. 选项A\nB. 选项B\nC. 选项C\nD. 选项D\n答案："
         right = chance(stage, task, i) < SKILL[stage][2]
@@ -150,11 +152,14 @@ def _group_entry(name: str, members: list[dict], weight_by_size: bool) -> dict:
     return entry
 
 
-def run_results(stage: str, parent: str | None, samples: dict[str, list[dict]], root: Path, cases: int = CASES_PER_SIDE) -> dict:
+def run_results(
+    stage: str, parent: str | None, samples: dict[str, list[dict]], root: Path, cases: int = CASES_PER_SIDE
+) -> dict:
     from lawbench.postprocess import shift_summary, task_hashes, with_shift_gaps
 
     table = {task: _task_entry(task, items) for task, items in samples.items()}
-    sides = {side: [t for t in samples if t.startswith("lawshift_") and t.endswith(side)] for side in ("original", "poisoned")}
+    sides = {side: [t for t in samples if t.startswith("lawshift_") and t.endswith(side)]
+             for side in ("original", "poisoned")}
     group_subtasks = {"lawshift": ["lawshift_original", "lawshift_poisoned"],
                       "lawshift_original": sides["original"], "lawshift_poisoned": sides["poisoned"],
                       "mc_demo": [t for t, _ in MC_TASKS]}
@@ -194,7 +199,8 @@ def run_results(stage: str, parent: str | None, samples: dict[str, list[dict]], 
         "seeds": {"random": 1234, "numpy": 1234, "torch": 1234, "fewshot": 1234},
         "gen_kwargs": "max_gen_toks=64", "limit": cases, "num_fewshot": None,
         "requests": {"total": 68, "computed": 68, "from_cache": 0},
-        "timings": {"data_load_s": 0.5, "model_load_s": 1.25, "generation_s": 12.0, "scoring_s": 0.25, "total_s": 14.0},
+        "timings": {"data_load_s": 0.5, "model_load_s": 1.25, "generation_s": 12.0, "scoring_s": 0.25,
+                    "total_s": 14.0},
         "shift": shift, "created": "2026-01-02T03:04:05+00:00",
     }
     return results
@@ -203,9 +209,11 @@ def run_results(stage: str, parent: str | None, samples: dict[str, list[dict]], 
 def trainer_state(stage: str) -> dict:
     history = []
     for step in range(1, 21):
-        entry = {"step": step, "epoch": step / 20, "learning_rate": 1e-4 * (1 - step / 21), "loss": round(2.5 / math.sqrt(step), 4)}
+        entry = {"step": step, "epoch": step / 20, "learning_rate": 1e-4 * (1 - step / 21),
+                 "loss": round(2.5 / math.sqrt(step), 4)}
         if stage == "pt":
-            entry.update({"loss/statutes": round(2.8 / math.sqrt(step), 4), "loss/judgments": round(2.2 / math.sqrt(step), 4)})
+            entry.update({"loss/statutes": round(2.8 / math.sqrt(step), 4),
+                          "loss/judgments": round(2.2 / math.sqrt(step), 4)})
         if stage in ("dpo", "kto"):
             entry.update({"rewards/chosen": round(0.05 * step, 4), "rewards/margins": round(0.08 * step, 4),
                           "kl": round(0.01 * math.log1p(step), 5)})
@@ -232,11 +240,13 @@ def write_fixture_runs(root: str | Path, cases_per_side: int = CASES_PER_SIDE, t
             lines = [json.dumps(s, ensure_ascii=False) for s in items]
             (run_dir / f"samples_{task}_{DATE}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
         results = run_results(stage, parent, samples, root, cases_per_side)
-        (run_dir / f"results_{DATE}.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        (run_dir / f"results_{DATE}.json").write_text(json.dumps(results, ensure_ascii=False, indent=2),
+                                                      encoding="utf-8")
         if parent:
             checkpoint = root / "checkpoints" / stage
             checkpoint.mkdir(parents=True, exist_ok=True)
-            (checkpoint / "trainer_state.json").write_text(json.dumps(trainer_state(stage), indent=2), encoding="utf-8")
+            (checkpoint / "trainer_state.json").write_text(json.dumps(trainer_state(stage), indent=2),
+                                                           encoding="utf-8")
     return root / "runs"
 
 

@@ -23,7 +23,8 @@ from lawbench.tasks.legal_mmlu.data import load_cmmlu
 
 
 def _digests(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,8 @@ def test_rl_prompts_reward_the_new_statute_not_the_old_one(demo_data):
     """The RL stages can only show a rising reward if the old statute's answers score low."""
     rows = load_records(str(demo_data / "train" / "rl_statute_change.jsonl")).records
     assert {r["shift_type"] for r in rows} == {"TU"} and all(r["prison_time"] <= 12 for r in rows)
-    assert all("十年以上有期徒刑" in r["prompt"][-1]["content"] or "十年以上有期徒刑" in r["prompt"][0]["content"] for r in rows)
+    assert all("十年以上有期徒刑" in r["prompt"][-1]["content"] or "十年以上有期徒刑" in r["prompt"][0]["content"]
+               for r in rows)
     reward = weighted_sum(["format", "charge", "term"], [0.2, 0.3, 0.5])
     gold = {key: [r[key] for r in rows] for key in ("charge", "prison_time", "side", "shift_type")}
     old_statute = [f"<answer>{r['charge']} | {r['prison_time']}</answer>" for r in rows]  # what sft taught
@@ -96,4 +98,5 @@ def test_demo_config_with_data_dir_reads_the_real_datasets(shared_data, tmp_path
     _check_plan(config, tmp_path / "out")
     cases = config["sft"]["dataset"][0]
     assert load_records(cases).format == "lawshift"
-    assert load_records(config["pt"]["dataset"][0].split("=", 1)[1].rsplit(":", 1)[0], limit=5).format == "lawgpt_articles"
+    assert (load_records(config["pt"]["dataset"][0].split("=", 1)[1].rsplit(":", 1)[0], limit=5).format
+            == "lawgpt_articles")

@@ -158,8 +158,10 @@ def test_bad_input_exits_nonzero_with_one_line(tiny_model, lawshift_dir, tmp_pat
 def test_malformed_data_file_fails_before_loading_the_model(tiny_model, tmp_path):
     write_lawshift(tmp_path, {"term_down": 3})
     bad = tmp_path / "lawshift" / "term_down" / "poisoned.json"
-    bad.write_text(bad.read_text(encoding="utf-8").replace('"prison_time": 7', '"prison_time": "七"', 1), encoding="utf-8")
-    done = lawbench("eval", "--model", str(tiny_model), "--data-dir", str(tmp_path), "--output-dir", str(tmp_path / "runs"))
+    bad.write_text(bad.read_text(encoding="utf-8").replace('"prison_time": 7', '"prison_time": "七"', 1),
+                   encoding="utf-8")
+    done = lawbench("eval", "--model", str(tiny_model), "--data-dir", str(tmp_path),
+                    "--output-dir", str(tmp_path / "runs"))
     assert done.returncode == 2
     line = done.stderr.strip().splitlines()[-1]
     assert line == f"lawbench: error: {bad} record 0: field 'prison_time' must be int, got str '七'"

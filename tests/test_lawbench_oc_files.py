@@ -18,14 +18,16 @@ def write_json(path: Path, payload) -> Path:
 
 
 def lawbench_record(prediction: str, refr: str) -> dict:
-    return {"origin_prompt": [{"role": "HUMAN", "prompt": "根据下列事实预测判决刑期。\n事实:……"}], "prediction": prediction,
-            "refr": refr}
+    return {"origin_prompt": [{"role": "HUMAN", "prompt": "根据下列事实预测判决刑期。\n事实:……"}],
+            "prediction": prediction, "refr": refr}
 
 
 def sample_line(prediction: str, answer: str, doc_id: int = 0) -> str:
-    doc = {"idx": doc_id, "task_id": "3-4", "instruction": "根据下列事实预测判决刑期。", "question": "事实:……", "answer": answer}
+    doc = {"idx": doc_id, "task_id": "3-4", "instruction": "根据下列事实预测判决刑期。", "question": "事实:……",
+           "answer": answer}
     return json.dumps({"doc_id": doc_id, "doc": doc, "target": answer,
-                       "arguments": {"gen_args_0": {"arg_0": "<|im_start|>user\n根据下列事实预测判决刑期。\n事实:……", "arg_1": {}}},
+                       "arguments": {"gen_args_0": {"arg_0": "<|im_start|>user\n根据下列事实预测判决刑期。\n事实:……",
+                                                    "arg_1": {}}},
                        "resps": [[prediction]], "filtered_resps": [prediction]}, ensure_ascii=False)
 
 
@@ -46,7 +48,8 @@ def test_lawbench_file_is_read_in_key_order(tmp_path):
     ({"0": lawbench_record("a", "刑期:1个月"), "2": lawbench_record("a", "刑期:1个月")},
      r"record key '1' is missing .*found '2'"),
     ({"0": {"origin_prompt": "", "refr": "刑期:1个月"}}, r"record '0': missing field 'prediction'"),
-    ({"0": {"origin_prompt": "", "prediction": None, "refr": "刑期:1个月"}}, r"record '0': field 'prediction' must be text, got NoneType"),
+    ({"0": {"origin_prompt": "", "prediction": None, "refr": "刑期:1个月"}},
+     r"record '0': field 'prediction' must be text, got NoneType"),
     ({"0": "text"}, r"record '0': expected an object"),
 ])
 def test_malformed_lawbench_files_name_the_file_and_key(tmp_path, payload, message):
@@ -59,7 +62,8 @@ def test_malformed_lawbench_files_name_the_file_and_key(tmp_path, payload, messa
 def test_bad_reference_names_the_record_key(tmp_path):
     path = write_json(tmp_path / "3-4.json", {"0": lawbench_record("6个月", "刑期:6个月"),
                                               "1": lawbench_record("6个月", "刑期:半年")})
-    with pytest.raises(DataError, match=r"3-4.json record '1': reference '刑期:半年' is not '刑期:<n>个月' \(task 3-4\)"):
+    with pytest.raises(DataError,
+                       match=r"3-4.json record '1': reference '刑期:半年' is not '刑期:<n>个月' \(task 3-4\)"):
         score_file(None, path)
 
 
@@ -75,8 +79,8 @@ def test_invalid_json_and_missing_file(tmp_path):
 # --------------------------------------------------------------------------- samples files
 def test_samples_file_lines(tmp_path):
     path = tmp_path / "samples_lawbench_oc_3_4_2026-01-01T00-00-00.jsonl"
-    path.write_text(sample_line("[刑期]4个月<eoa>", "刑期:4个月") + "\n\n" + sample_line("不知道", "刑期:6个月", 1) + "\n",
-                    encoding="utf-8")
+    path.write_text(sample_line("[刑期]4个月<eoa>", "刑期:4个月") + "\n\n" + sample_line("不知道", "刑期:6个月", 1)
+                    + "\n", encoding="utf-8")
     records = load_predictions(path)
     assert records[0] == {"origin_prompt": "<|im_start|>user\n根据下列事实预测判决刑期。\n事实:……",
                           "prediction": "[刑期]4个月<eoa>", "refr": "刑期:4个月"}
@@ -111,7 +115,8 @@ def test_malformed_samples_name_the_line(tmp_path, line, message):
 
 def test_bad_reference_in_samples_names_the_line(tmp_path):
     path = tmp_path / "samples.jsonl"
-    path.write_text(sample_line("6个月", "刑期:6个月") + "\n" + sample_line("6个月", "六个月", 1) + "\n", encoding="utf-8")
+    path.write_text(sample_line("6个月", "刑期:6个月") + "\n" + sample_line("6个月", "六个月", 1) + "\n",
+                    encoding="utf-8")
     with pytest.raises(DataError, match=r"samples.jsonl line 2: reference '六个月'"):
         score_file("lawbench_oc_3_4", path)
 

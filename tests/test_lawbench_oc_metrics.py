@@ -208,7 +208,8 @@ def test_consultation_keeps_the_answer_prefix_of_its_reference():
 
 
 def test_recitation_drops_the_answer_prefix_and_empty_outputs_never_match():
-    same = score("1-1", [("为了规范农民专业合作社的组织和行为，制定本法。", "答案:为了规范农民专业合作社的组织和行为，制定本法。")])
+    same = score("1-1", [("为了规范农民专业合作社的组织和行为，制定本法。",
+                          "答案:为了规范农民专业合作社的组织和行为，制定本法。")])
     assert same["score"] == pytest.approx(1.0, abs=1e-7)
     # LawBench scores an empty output as "无内容" without segmenting it: it cannot match even "无内容".
     assert score("2-7", [("", "无内容")])["score"] == 0.0

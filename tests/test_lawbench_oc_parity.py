@@ -29,7 +29,8 @@ needs_predictions = pytest.mark.skipif(not OFFICIAL, reason=f"LawBench predictio
 
 @needs_predictions
 def test_every_prediction_file_has_an_official_score():
-    files = {path.relative_to(PREDICTIONS / "zero_shot").as_posix() for path in (PREDICTIONS / "zero_shot").rglob("*.json")}
+    files = {path.relative_to(PREDICTIONS / "zero_shot").as_posix()
+             for path in (PREDICTIONS / "zero_shot").rglob("*.json")}
     scored = {f"{row['model']}/{row['task']}.json" for row in OFFICIAL}
     assert files == scored
     assert len(files) == 24

@@ -22,13 +22,16 @@ from tests.conftest import SHARED_DATA
 # Hand-written records in LawBench's layout (not taken from any dataset).
 SYNTHETIC = {
     "3-4": [
-        {"instruction": "根据下列事实、罪名和刑法法条预测判决刑期。只需给出判决刑期为多少月，请将答案填在[刑期]与<eoa>之间。",
-         "question": f"事实:被告人某甲于某日在超市窃取商品若干，价值人民币{100 * (i + 1)}元。\n罪名:盗窃。", "answer": f"刑期:{i + 3}个月"}
+        {"instruction": "根据下列事实、罪名和刑法法条预测判决刑期。只需给出判决刑期为多少月，"
+                        "请将答案填在[刑期]与<eoa>之间。",
+         "question": f"事实:被告人某甲于某日在超市窃取商品若干，价值人民币{100 * (i + 1)}元。\n罪名:盗窃。",
+         "answer": f"刑期:{i + 3}个月"}
         for i in range(4)
     ],
     "1-2": [
         {"instruction": "请你运用法律知识从A,B,C,D中选出一个正确的答案，并写在[正确答案]和<eoa>之间。",
-         "question": f"下列哪一项属于民事法律行为的有效要件（第{i}题）？A:甲;B:乙;C:丙;D:丁。", "answer": f"正确答案：{'ABCD'[i]}。"}
+         "question": f"下列哪一项属于民事法律行为的有效要件（第{i}题）？A:甲;B:乙;C:丙;D:丁。",
+         "answer": f"正确答案：{'ABCD'[i]}。"}
         for i in range(4)
     ],
 }
@@ -118,7 +121,8 @@ def oc_run(tiny_model, tmp_path_factory) -> Path:
     data = SHARED_DATA if (SHARED_DATA / "lawbench_oc" / "zero_shot").is_dir() else write_data(tmp / "data", SYNTHETIC)
     runs = tmp / "runs"
     done = subprocess.run(
-        [sys.executable, "-m", "lawbench", "eval", "--model", str(tiny_model), "--tasks", "lawbench_oc_3_4,lawbench_oc_1_2",
+        [sys.executable, "-m", "lawbench", "eval", "--model", str(tiny_model),
+         "--tasks", "lawbench_oc_3_4,lawbench_oc_1_2",
          "--data-dir", str(data), "--limit", "3", "--gen-kwargs", "max_gen_toks=16", "--output-dir", str(runs),
          "--run-name", "oc"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]

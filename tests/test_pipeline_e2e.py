@@ -18,7 +18,8 @@ def test_every_stage_trains_and_is_evaluated_then_resumes(tiny_model, tmp_path):
     data = tmp_path / "data"
     cases = write_lawshift(data, {"action_explicit_extend": 4}) / "action_explicit_extend" / "original.json"
     corpus = tmp_path / "corpus.txt"
-    corpus.write_text("\n\n".join(f"第{i}条 容留他人吸食毒品的，处三年以下有期徒刑。" for i in range(40)), encoding="utf-8")
+    corpus.write_text("\n\n".join(f"第{i}条 容留他人吸食毒品的，处三年以下有期徒刑。" for i in range(40)),
+                      encoding="utf-8")
     few = {"max_steps": 2, "logging_steps": 1}
     rl = {"dataset": [str(cases)], "max_completion_length": 12, **few}
     config = {
@@ -29,9 +30,11 @@ def test_every_stage_trains_and_is_evaluated_then_resumes(tiny_model, tmp_path):
         "pt": {"dataset": [f"laws={corpus}:1"], "max_length": 64, **few},
         # enough SFT for the tiny model to answer the synthetic cases, so that rejection sampling accepts some
         "sft": {"dataset": [str(cases)], "max_steps": 30, "learning_rate": 1e-2},
-        "rs-sft": {"dataset": [str(cases)], "rs_num_samples": 6, "rs_max_new_tokens": 16, "rs_temperature": 1.5, **few},
+        "rs-sft": {"dataset": [str(cases)], "rs_num_samples": 6, "rs_max_new_tokens": 16, "rs_temperature": 1.5,
+                   **few},
         "kto": {"parent": "rs-sft", **few}, "dpo": few, "rm": few,
-        "ppo": {**rl, "per_device_train_batch_size": 2, "num_mini_batches": 2, "reward_funcs": ["format", "charge", "term"],
+        "ppo": {**rl, "per_device_train_batch_size": 2, "num_mini_batches": 2,
+                "reward_funcs": ["format", "charge", "term"],
                 "reward_weights": [0.25, 0.25, 0.25, 0.25]},  # the rm reward model (first) and three scorers
         "grpo": {**rl, "num_generations": 2, "per_device_train_batch_size": 4, "reward_model": None},
     }

@@ -15,7 +15,8 @@ def test_parents_default_to_the_previous_stage_and_rm_is_a_side_branch(tmp_path)
                        "ppo": "kto", "grpo": "ppo"}
     by_name = {s.name: s for s in plan.stages}
     samples = str(tmp_path / "checkpoints" / "rs-sft" / "sampled.jsonl")
-    assert by_name["dpo"].flags["dataset"] == [samples] == by_name["kto"].flags["dataset"] == by_name["rm"].flags["dataset"]
+    assert (by_name["dpo"].flags["dataset"] == [samples] == by_name["kto"].flags["dataset"]
+            == by_name["rm"].flags["dataset"])
     assert by_name["ppo"].flags["reward_model"] == str(tmp_path / "checkpoints" / "rm")
     assert not by_name["rm"].evaluated and by_name["ppo"].evaluated
 

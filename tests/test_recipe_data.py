@@ -102,7 +102,7 @@ def test_weighted_loss_matches_a_hand_computation():
         terms = [-torch.log_softmax(logits[row, t - 1], dim=-1)[labels[row, t]] for t in range(1, 5 + 0)
                  if labels[row, t] != -100]
         by_hand.append(sum(terms) / len(terms))
-    expected = sum(w * l for w, l in zip(weights, by_hand)) / weights.sum()
+    expected = sum(w * loss for w, loss in zip(weights, by_hand)) / weights.sum()
     assert torch.allclose(per_example_loss(logits, labels), torch.stack(by_hand), atol=1e-6)
     assert torch.allclose(weighted_loss(logits, labels, weights), expected, atol=1e-6)
     # Split over two micro-batches with the step's total weight: the sum equals the whole-batch loss.

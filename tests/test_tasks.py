@@ -20,7 +20,8 @@ def test_generated_yamls_are_current():
 
 def test_catalog_lists_every_scenario_side():
     catalog = task_catalog()
-    assert {"lawshift", "lawshift_original", "lawshift_poisoned", "legal_mmlu", "legal_mmlu_gen"} <= set(catalog["groups"])
+    assert ({"lawshift", "lawshift_original", "lawshift_poisoned", "legal_mmlu", "legal_mmlu_gen"}
+            <= set(catalog["groups"]))
     assert len([t for t in catalog["subtasks"] if t.startswith("lawshift_")]) == 62 == 2 * len(SCENARIOS)
     assert catalog["groups"]["lawshift"] == ["lawshift_original", "lawshift_poisoned"]
     assert "lawshift_term_extremity_out_poisoned" in catalog["groups"]["lawshift_poisoned"]

@@ -1,1 +1,2 @@
-"""`lawbench demo`: the whole loop offline on a CPU (tiny model, project-written data, every stage evaluated, site built)."""
+"""`lawbench demo`: the whole loop offline on a CPU (tiny model, project-written data, every stage evaluated,
+site built)."""

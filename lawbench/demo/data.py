@@ -48,9 +48,12 @@ CHANGED = {  # the poisoned statute of each evaluation scenario
     "term_up": {THEFT_ARTICLE: ARTICLES[THEFT_ARTICLE].replace("处三年以下有期徒刑、拘役或者管制，并处或者单处罚金",
                                                                 "处十年以上有期徒刑，并处罚金")},
 }
-DRUG_FACT = "{city}人民检察院指控：{date}，被告人{name}在其位于{city}的{place}，{times}次{act}。案发后，被告人{name}如实供述了自己的罪行。"
-THEFT_FACT = "{city}人民检察院指控：{date}，被告人{name}在{city}{place}趁无人注意，窃取他人财物，价值人民币{amount}元。案发后赃物已追回。"
-HURT_FACT = "{city}人民检察院指控：{date}，被告人{name}在{city}{place}因琐事与被害人发生争执，持木棍将被害人打成轻伤二级。"
+DRUG_FACT = ("{city}人民检察院指控：{date}，被告人{name}在其位于{city}的{place}，{times}次{act}。"
+             "案发后，被告人{name}如实供述了自己的罪行。")
+THEFT_FACT = ("{city}人民检察院指控：{date}，被告人{name}在{city}{place}趁无人注意，窃取他人财物，"
+              "价值人民币{amount}元。案发后赃物已追回。")
+HURT_FACT = ("{city}人民检察院指控：{date}，被告人{name}在{city}{place}因琐事与被害人发生争执，"
+             "持木棍将被害人打成轻伤二级。")
 DRUG_ACTS = {
     "original": "容留他人吸食甲基苯丙胺",
     "action_explicit_extend": "容留他人在其处交易毒品甲基苯丙胺",
@@ -73,7 +76,8 @@ def _theft_case(rng: random.Random) -> dict:
     amount = rng.randint(3, 40) * 500
     fact = THEFT_FACT.format(city=rng.choice(CITIES), date=_date(rng), name=rng.choice(NAMES),
                              place=rng.choice(PLACES), amount=amount)
-    return {"fact": fact, "relevant_articles": [THEFT_ARTICLE], "charge": "盗窃", "prison_time": 6 if amount < 10000 else 12}
+    return {"fact": fact, "relevant_articles": [THEFT_ARTICLE], "charge": "盗窃",
+            "prison_time": 6 if amount < 10000 else 12}
 
 
 def _hurt_case(rng: random.Random) -> dict:
@@ -90,10 +94,12 @@ MC_QUESTIONS = (
     ("犯罪以后自动投案，如实供述自己罪行的，属于下列哪一情节？", ("自首", "立功", "累犯", "坦白"), "A"),
     ("有期徒刑的期限，除法律另有规定外，最低为几个月？", ("一个月", "三个月", "六个月", "十二个月"), "C"),
     ("已满多少周岁的人犯罪，应当负刑事责任？", ("十二周岁", "十四周岁", "十六周岁", "十八周岁"), "C"),
-    ("拘役的期限为多长？", ("一个月以上六个月以下", "三个月以上一年以下", "六个月以上一年以下", "一年以上三年以下"), "A"),
+    ("拘役的期限为多长？",
+     ("一个月以上六个月以下", "三个月以上一年以下", "六个月以上一年以下", "一年以上三年以下"), "A"),
     ("被判处管制的犯罪分子，由哪一机关执行社区矫正？", ("人民法院", "人民检察院", "公安机关", "社区矫正机构"), "D"),
     ("下列哪一项属于附加刑？", ("拘役", "剥夺政治权利", "管制", "有期徒刑"), "B"),
-    ("醉酒驾驶机动车的，构成下列哪一罪名？", ("交通肇事罪", "危险驾驶罪", "以危险方法危害公共安全罪", "妨害公务罪"), "B"),
+    ("醉酒驾驶机动车的，构成下列哪一罪名？",
+     ("交通肇事罪", "危险驾驶罪", "以危险方法危害公共安全罪", "妨害公务罪"), "B"),
 )
 QA_PAIRS = (
     ("盗窃罪的量刑起点是多少？", "盗窃公私财物数额较大的，处三年以下有期徒刑、拘役或者管制，并处或者单处罚金。"),
@@ -101,7 +107,8 @@ QA_PAIRS = (
     ("容留他人吸毒会被判几年？", "容留他人吸食、注射毒品的，处三年以下有期徒刑、拘役或者管制，并处罚金。"),
     ("醉驾会坐牢吗？", "在道路上醉酒驾驶机动车的，构成危险驾驶罪，处拘役，并处罚金。"),
     ("轻伤会判刑吗？", "故意伤害他人身体致人轻伤的，构成故意伤害罪，处三年以下有期徒刑、拘役或者管制。"),
-    ("什么是累犯？", "被判处有期徒刑以上刑罚的犯罪分子，刑罚执行完毕或者赦免以后，在五年以内再犯应当判处有期徒刑以上刑罚之罪的，是累犯，应当从重处罚。"),
+    ("什么是累犯？", "被判处有期徒刑以上刑罚的犯罪分子，刑罚执行完毕或者赦免以后，"
+                     "在五年以内再犯应当判处有期徒刑以上刑罚之罪的，是累犯，应当从重处罚。"),
 )
 
 

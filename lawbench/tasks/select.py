@@ -79,7 +79,8 @@ def select_tasks(tasks: str | list[str], data_dir: str | None = None, metadata: 
         manager = task_manager(metadata, include_defaults=True)
         unknown = [n for n in names if n not in manager.task_index]
         if unknown:
-            raise TaskError(f"unknown task '{unknown[0]}'; run `lawbench tasks` to list lawbench's tasks (lm-eval's own task names work too)")
+            raise TaskError(f"unknown task '{unknown[0]}'; run `lawbench tasks` to list lawbench's tasks "
+                            "(lm-eval's own task names work too)")
 
     selection = TaskSelection(manager, names)
     availability = available_sides(data_dir, articles_mode)
@@ -101,7 +102,8 @@ def select_tasks(tasks: str | list[str], data_dir: str | None = None, metadata: 
             folder = sources.local_source_dir("lawshift", data_dir)
             raise DataError(
                 f"no LawShift scenario found in {folder}: expected scenario folders such as "
-                f"action_explicit_extend/ holding original.json, poisoned.json, articles_original.json, articles_poisoned.json"
+                f"action_explicit_extend/ holding original.json, poisoned.json, articles_original.json, "
+                "articles_poisoned.json"
             )
     if skipped and any(n.startswith("lawshift") for n in names):
         log.warning("lawshift: skipping %d scenario item(s) not in the local copy: %s", len(skipped),

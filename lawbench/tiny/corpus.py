@@ -22,7 +22,8 @@ CHARGES = (
     "信用卡诈骗", "掩饰、隐瞒犯罪所得", "开设赌场", "赌博", "组织卖淫", "非法采矿", "滥伐林木",
     "非法狩猎", "污染环境", "生产、销售伪劣产品", "拒不支付劳动报酬", "帮助信息网络犯罪活动", "窝藏",
 )
-PLACES = ("家中", "出租屋内", "某小区停车场", "某超市", "某酒店房间", "某网吧", "某工地", "路边", "某公司办公室", "村道上")
+PLACES = ("家中", "出租屋内", "某小区停车场", "某超市", "某酒店房间", "某网吧", "某工地", "路边", "某公司办公室",
+          "村道上")
 CITIES = ("某市", "某县", "某区", "某镇")
 NAMES = ("张某", "李某", "王某", "刘某", "陈某", "杨某", "赵某", "黄某", "周某", "吴某", "徐某", "孙某")
 ACTS = (
@@ -84,7 +85,8 @@ def legal_corpus(n_cases: int = 600, seed: int = 0) -> list[str]:
             sentence = f"被告人{name}犯{charge}罪，判处{rng.choice(('无期徒刑', '死刑，缓期二年执行'))}。"
         else:
             answer = f"<answer>{charge} | {months}</answer>"
-            sentence = f"被告人{name}犯{charge}罪，判处{_term_words(months)}，并处罚金人民币{rng.randint(1, 50)}000元。"
+            sentence = (f"被告人{name}犯{charge}罪，判处{_term_words(months)}，"
+                        f"并处罚金人民币{rng.randint(1, 50)}000元。")
         lines.append(f"<think>\n被告人的行为符合{charge}罪的构成要件，{rng.choice(CIRCUMSTANCES)}。\n</think>\n{answer}")
         lines.append(sentence)
     return lines

@@ -65,7 +65,8 @@ def read_text_strict(path: str | os.PathLike) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
-        raise DataError(f"{path} line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x}); re-save the file as UTF-8") from None
+        raise DataError(f"{path} line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x}); "
+                        "re-save the file as UTF-8") from None
 
 
 def read_jsonl_strict(path: str | os.PathLike) -> list[tuple[int, Any]]:

@@ -135,7 +135,9 @@ def tag_spans(text: str, tag: str | None) -> list[str]:
     return spans[::-1]
 
 
-def strict_extract(text: str, tag: str | None, extract: Callable[[str], T], fallback: Callable[[str], T] | None = None) -> T:
+def strict_extract(
+    text: str, tag: str | None, extract: Callable[[str], T], fallback: Callable[[str], T] | None = None
+) -> T:
     """Strict scoring's reading of an output: ``extract`` on the last tag span that yields an answer.
 
     When no span yields one, ``fallback`` (default ``extract``) reads the whole output.

@@ -28,11 +28,13 @@ from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, choice_
 LETTERS_4 = ("A", "B", "C", "D")
 LETTERS_5 = ("A", "B", "C", "D", "E")
 # 2-2 dispute focus (LAIC2021): the 16 categories LawBench accepts.
-DISPUTE_FOCI = ("诉讼主体", "租金情况", "利息", "本金争议", "责任认定", "责任划分", "损失认定及处理", "原审判决是否适当",
-                "合同效力", "财产分割", "责任承担", "鉴定结论采信问题", "诉讼时效", "违约", "合同解除", "肇事逃逸")
+DISPUTE_FOCI = ("诉讼主体", "租金情况", "利息", "本金争议", "责任认定", "责任划分", "损失认定及处理",
+                "原审判决是否适当", "合同效力", "财产分割", "责任承担", "鉴定结论采信问题", "诉讼时效", "违约",
+                "合同解除", "肇事逃逸")
 # 2-4 consultation topics (CrimeKgAssitant).
-TOPICS = ("婚姻家庭", "劳动纠纷", "交通事故", "债权债务", "刑事辩护", "合同纠纷", "房产纠纷", "侵权", "公司法", "医疗纠纷",
-          "拆迁安置", "行政诉讼", "建设工程", "知识产权", "综合咨询", "人身损害", "涉外法律", "海事海商", "消费权益", "抵押担保")
+TOPICS = ("婚姻家庭", "劳动纠纷", "交通事故", "债权债务", "刑事辩护", "合同纠纷", "房产纠纷", "侵权", "公司法",
+          "医疗纠纷", "拆迁安置", "行政诉讼", "建设工程", "知识产权", "综合咨询", "人身损害", "涉外法律", "海事海商",
+          "消费权益", "抵押担保")
 
 
 def _letter_after(prefix: str, options: Sequence[str]) -> Callable[[int, str], str]:
@@ -41,7 +43,8 @@ def _letter_after(prefix: str, options: Sequence[str]) -> Callable[[int, str], s
 
     def parse(index: int, ref: str) -> str:
         if not ref.startswith(prefix) or len(ref) <= position or ref[position] not in options:
-            raise RefFormatError(index, f"reference {ref[:30]!r} does not start with '{prefix}' and one of {''.join(options)}")
+            raise RefFormatError(index, f"reference {ref[:30]!r} does not start with '{prefix}' "
+                                        f"and one of {''.join(options)}")
         return ref[position]
 
     return parse

@@ -27,7 +27,8 @@ from collections.abc import Sequence
 
 from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, char_f1, mean, ratio
 
-ENTITY_TYPES = ("犯罪嫌疑人", "受害人", "被盗货币", "物品价值", "盗窃获利", "被盗物品", "作案工具", "时间", "地点", "组织机构")
+ENTITY_TYPES = ("犯罪嫌疑人", "受害人", "被盗货币", "物品价值", "盗窃获利", "被盗物品", "作案工具", "时间", "地点",
+                "组织机构")
 NO_ENTITY = ("无", "未提及")
 _EPSILON = 1e-10  # LawBench's guard in 2-6 and 2-10's F1 denominators
 

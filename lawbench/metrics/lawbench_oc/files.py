@@ -38,12 +38,14 @@ def _check_record(record: object, where: str) -> dict:
 def _lawbench_records(path: Path) -> tuple[list[dict], list[str]]:
     payload = read_json_strict(path)
     if not isinstance(payload, dict):
-        raise DataError(f"{path}: expected LawBench predictions, an object keyed \"0\", \"1\", …; got a {type(payload).__name__}")
+        raise DataError(f"{path}: expected LawBench predictions, an object keyed \"0\", \"1\", …; "
+                        f"got a {type(payload).__name__}")
     expected = [str(i) for i in range(len(payload))]
     missing = [key for key in expected if key not in payload]
     if missing:
         stray = sorted(set(payload) - set(expected))[:1]
-        raise DataError(f"{path}: record key '{missing[0]}' is missing (keys must run from \"0\" to \"{len(payload) - 1}\""
+        raise DataError(f"{path}: record key '{missing[0]}' is missing "
+                        f"(keys must run from \"0\" to \"{len(payload) - 1}\""
                         f"{'; found ' + repr(stray[0]) if stray else ''})")
     labels = [f"{path} record '{key}'" for key in expected]
     return [_check_record(payload[key], label) for key, label in zip(expected, labels)], labels
@@ -58,7 +60,8 @@ def _sample_record(sample: object, where: str) -> dict:
     filtered, resps = sample.get("filtered_resps"), sample.get("resps")
     if isinstance(filtered, list) and filtered and isinstance(filtered[0], str):
         prediction = filtered[0]
-    elif isinstance(resps, list) and resps and isinstance(resps[0], list) and resps[0] and isinstance(resps[0][0], str):
+    elif (isinstance(resps, list) and resps and isinstance(resps[0], list) and resps[0]
+          and isinstance(resps[0][0], str)):
         prediction = resps[0][0]
     else:
         raise DataError(f"{where}: no model output: expected 'filtered_resps' [text] or 'resps' [[text]]")
@@ -99,7 +102,8 @@ def load_predictions(path: str | os.PathLike) -> list[dict]:
 
 
 def infer_task(path: str | os.PathLike) -> str:
-    """The task of a file named like LawBench's (``3-4.json``) or lawbench's (``samples_lawbench_oc_3_4_<time>.jsonl``)."""
+    """The task of a file named like LawBench's (``3-4.json``) or lawbench's
+    (``samples_lawbench_oc_3_4_<time>.jsonl``)."""
     name = Path(path).name
     found = re.match(rf"samples_{TASK_PREFIX}(\d+_\d+)_", name) or re.match(r"(\d+-\d+)\.json$", name)
     if not found:

@@ -171,7 +171,8 @@ def score_task(task_id: str, records: Sequence[dict]) -> dict:
     (fractions, not ×100), lawbench's corrected ``score_strict`` / ``abstention_rate_strict``, the
     record count ``n`` and ``n_scored`` (records that enter the score's mean).
 
-    >>> result = score_task("3-4", [{"origin_prompt": "", "prediction": "[刑期]一年六个月<eoa>", "refr": "刑期:18个月"}])
+    >>> result = score_task("3-4", [{"origin_prompt": "", "prediction": "[刑期]一年六个月<eoa>",
+    ...                              "refr": "刑期:18个月"}])
     >>> round(result["score"], 4), result["score_strict"]  # LawBench reads 6 months (README Q11)
     (0.8142, 1.0)
     """

@@ -50,7 +50,8 @@ def score_pair(prediction: Segmented, reference: Segmented) -> dict[str, float]:
     """All pairwise metrics for one segmented prediction/reference pair, each in [0, 1].
 
     >>> from lawbench.metrics.text.segment import segment
-    >>> s = score_pair(segment("被告人犯盗窃罪，判处有期徒刑一年。"), segment("被告人构成盗窃罪，应判处有期徒刑一年。"))
+    >>> s = score_pair(segment("被告人犯盗窃罪，判处有期徒刑一年。"),
+    ...                segment("被告人构成盗窃罪，应判处有期徒刑一年。"))
     >>> {k: round(v, 3) for k, v in s.items()}  # doctest: +NORMALIZE_WHITESPACE
     {'rouge1': 0.824, 'rouge2': 0.533, 'rougeL': 0.824, 'bleu1': 0.772, 'bleu2': 0.624, 'bleu3': 0.486,
      'bleu4': 0.377, 'meteor': 0.756}

@@ -69,7 +69,8 @@ def validate_records(records: Any, path: Path) -> list[dict]:
                 raise DataError(f"{where}: missing field '{key}'")
             value = record[key]
             if not isinstance(value, kind) or isinstance(value, bool):
-                raise DataError(f"{where}: field '{key}' must be {kind.__name__}, got {_type_name(value)} {value!r:.40}")
+                raise DataError(f"{where}: field '{key}' must be {kind.__name__}, "
+                                f"got {_type_name(value)} {value!r:.40}")
         if not record["fact"].strip():
             raise DataError(f"{where}: field 'fact' is empty")
         if record["prison_time"] < 0:
@@ -169,7 +170,9 @@ def load_side_dataset(scenario: str, side: str, data_dir: str | None = None, art
     ]
 
 
-def available_sides(data_dir: str | None, articles_mode: str = "new") -> tuple[set[tuple[str, str]], dict[str, str]] | None:
+def available_sides(
+    data_dir: str | None, articles_mode: str = "new"
+) -> tuple[set[tuple[str, str]], dict[str, str]] | None:
     """Which (scenario, side) pairs a local copy holds, and why the others are skipped.
 
     Returns ``None`` when there is no local copy (the hub copy holds every scenario).
@@ -190,7 +193,8 @@ def available_sides(data_dir: str | None, articles_mode: str = "new") -> tuple[s
                 skipped[f"{scenario.name}/{side}"] = "missing " + ", ".join(lacking)
             else:
                 present.add((scenario.name, side))
-    unknown = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name not in BY_NAME and not p.name.startswith("."))
+    unknown = sorted(p.name for p in root.iterdir()
+                     if p.is_dir() and p.name not in BY_NAME and not p.name.startswith("."))
     for name in unknown:
         if name != "logs":
             log.warning("lawshift: ignoring folder %s/%s: not one of the 31 LawShift scenarios", root, name)

@@ -14,7 +14,7 @@ letter(s) (``"C"``, or ``"ABD"`` for a multi-answer question). Each loader retur
 
 Without a local copy, MMLU / CMMLU / C-Eval come from their hub datasets (``cais/mmlu``,
 ``haonan-li/cmmlu``, ``ceval/ceval-exam``); JEC-QA and DISC-Law-Eval have no hub copy of this layout.
-"""
+"""  # noqa: E501 (the table's rows)
 
 from __future__ import annotations
 
@@ -106,7 +106,8 @@ def load_ceval(subject: str, data_dir: str | None = None) -> dict[str, list[dict
         for split, file_split in (("test", "val"), ("dev", "dev")):
             path = folder / file_split / f"{subject}_{file_split}.csv"
             out[split] = _rows_to_docs(path, _read_csv(path, header=True), 7,
-                                       lambda n, r, p=path, s=file_split: _doc(p, n, f"{s}-{r[0]}", r[1], r[2:6], r[6]))
+                                       lambda n, r, p=path, s=file_split: _doc(p, n, f"{s}-{r[0]}", r[1], r[2:6],
+                                                                               r[6]))
         return out
 
     return _local_or_hub("ceval_legal", subject, data_dir, local)
@@ -122,14 +123,16 @@ def _hub(source: str, subject: str, data_dir: str | None) -> dict[str, list[dict
         loaded = {ours: datasets.load_dataset(repo, subject, split=theirs) for ours, theirs in splits.items()}
     except Exception as err:  # offline, renamed config...: the same advice either way
         raise DataError(f"no local copy of '{source}' and the hub dataset {repo} ({subject}) is unavailable "
-                        f"({type(err).__name__}); provide the folder {expected} (--data-dir or $LAWBENCH_DATA_DIR)") from None
+                        f"({type(err).__name__}); provide the folder {expected} "
+                        f"(--data-dir or $LAWBENCH_DATA_DIR)") from None
     out = {}
     for split, rows in loaded.items():
         docs = []
         for n, row in enumerate(rows, start=1):
             where = Path(f"{repo}/{subject}/{split}")
             if "choices" in row:  # cais/mmlu: choices list + integer answer
-                docs.append(_doc(where, n, f"{split}-{n}", row["question"], list(row["choices"]), LETTERS[row["answer"]]))
+                docs.append(_doc(where, n, f"{split}-{n}", row["question"], list(row["choices"]),
+                                 LETTERS[row["answer"]]))
             else:
                 question = row.get("Question", row.get("question", ""))
                 answer = row.get("Answer", row.get("answer", ""))
