@@ -35,14 +35,16 @@ def _samples(path: Path) -> list[dict]:
 
 
 def _first_response(row: dict) -> str:
-    resps = row.get("filtered_resps") or row.get("resps") or [""]
+    """The raw output: ``filtered_resps`` of a LawShift run holds the canonical answer read from it, and a
+    canonical answer is not always one the parser accepts (an untagged ``盗窃`` is no answer)."""
+    resps = row.get("resps") or row.get("filtered_resps") or [""]
     first = resps[0]
-    return first[0] if isinstance(first, list) else str(first)
+    return (first[0] if first else "") if isinstance(first, list) else str(first)
 
 
 def score_lawshift_samples(path: Path) -> dict:
     """Mean LawShift metrics over a ``samples_lawshift_*.jsonl`` file."""
-    from lawbench.metrics.lawshift import score_case
+    from lawbench.metrics.lawshift import score_judgment
 
     totals: dict[str, float] = {}
     rows = _samples(path)
@@ -51,8 +53,9 @@ def score_lawshift_samples(path: Path) -> dict:
         missing = [k for k in ("charge", "prison_time", "side", "shift_type") if k not in doc]
         if missing:
             raise DataError(f"{path} line {number}: not a LawShift sample (doc lacks {', '.join(missing)})")
-        for metric, value in score_case(_first_response(row), charge=doc["charge"], prison_time=doc["prison_time"],
-                                        side=doc["side"], shift_type=doc["shift_type"]).items():
+        record = score_judgment(_first_response(row), charge=doc["charge"], prison_time=doc["prison_time"],
+                                side=doc["side"], shift_type=doc["shift_type"])
+        for metric, value in record.value.items():
             totals[metric] = totals.get(metric, 0.0) + value
     means = {metric: value / len(rows) for metric, value in totals.items()}
     return {**means, "score": means["verdict_acc"], "abstention_rate": 1.0 - means["parse_rate"], "n": len(rows)}

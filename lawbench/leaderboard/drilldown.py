@@ -3,9 +3,9 @@
 Texts (prompts, outputs, targets) are stored once in a string pool and referenced by index: the
 same prompt is usually shared by every stage, and stages often repeat each other's answers.
 
-"Extracted answer": for LawShift items the parsed judgment in the reference format
-(``Judgment.canonical()``); for loglikelihood (multiple-choice) tasks the candidate with the highest
-log-likelihood; otherwise the filtered response lm-eval scored.
+"Extracted answer": for LawShift items the judgment in the reference format (``Judgment.canonical()``:
+the one the run stored, or the raw output parsed for older runs); for loglikelihood (multiple-choice)
+tasks the candidate with the highest log-likelihood; otherwise the filtered response lm-eval scored.
 
 Example:
     >>> pool = StringPool()
@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 
 from lawbench.leaderboard.runs import Run, Sample
-from lawbench.leaderboard.shift import is_lawshift_sample, is_stale, parse_cached, response_text
+from lawbench.leaderboard.shift import is_lawshift_sample, is_stale, raw_output, response_text, sample_judgment
 from lawbench.leaderboard.stats import rnd
 
 MAX_FIELD_CHARS = 200  # doc fields longer than this (the case facts, the prompt) are not repeated as fields
@@ -51,8 +51,7 @@ def _loglikelihoods(sample: Sample) -> list[float] | None:
 def output_and_answer(sample: Sample) -> tuple[str, str]:
     """What the model produced (as text) and the answer extracted from it."""
     if is_lawshift_sample(sample):
-        text = response_text(sample)
-        return text, parse_cached(text).canonical()
+        return raw_output(sample), sample_judgment(sample).canonical()
     lls = _loglikelihoods(sample) if sample.continuations else None
     if lls is not None and len(lls) == len(sample.continuations):
         best = max(range(len(lls)), key=lambda i: (lls[i], -i))
@@ -100,7 +99,7 @@ def item_view(runs: dict[str, Run], order: list[str]) -> dict:
                 entry = {"prompt": pool.ref(sample.prompt), "output": pool.ref(output), "answer": pool.ref(answer),
                          "scores": {m: _score(v) for m, v in sorted(sample.values.items())}}
                 if is_lawshift_sample(sample) and sample.doc["side"] == "poisoned":
-                    stale = is_stale(parse_cached(response_text(sample)), sample.doc["shift_type"])
+                    stale = is_stale(sample_judgment(sample), sample.doc["shift_type"])
                     if stale is not None:
                         entry["stale"] = stale
                 record["stages"][run_id] = entry

@@ -1,8 +1,9 @@
 """The statute-shift (LawShift) view: original vs poisoned accuracy, shift gap, 2x2 table, stale law.
 
-Outputs are re-parsed and re-scored with the shared scorers (:func:`lawbench.metrics.parse_judgment`,
-:func:`~lawbench.metrics.score_case`, :func:`~lawbench.metrics.verdict_correct`), so the view does not
-depend on what an older lawbench stored. Original and poisoned files are index-aligned: a *unit* is
+Items are re-scored with the shared record scorer (:func:`lawbench.metrics.score_judgment`), so the
+view does not depend on the metrics an older lawbench stored. The judgment scored is the canonical
+answer the run stored (:func:`sample_judgment`), or, for runs from before samples kept it, the raw
+output parsed again. Original and poisoned files are index-aligned: a *unit* is
 one case (scenario, idx) seen on both sides, and every number here is computed over units, with a
 bootstrap over units for 95% CIs.
 
@@ -29,9 +30,10 @@ show up in the 2x2 table instead).
 
 Example:
     >>> from lawbench.metrics import parse_judgment
-    >>> is_stale(parse_judgment("<answer>盗窃 | 24</answer>"), "NV"), is_stale(parse_judgment("<answer>不违规</answer>"), "NV")
+    >>> crime_24, not_guilty = parse_judgment("<answer>盗窃 | 24</answer>"), parse_judgment("<answer>不违规</answer>")
+    >>> is_stale(crime_24, "NV"), is_stale(not_guilty, "NV")
     (True, False)
-    >>> is_stale(parse_judgment("<answer>盗窃 | 60</answer>"), "TU"), is_stale(parse_judgment("<answer>盗窃 | 24</answer>"), "V")
+    >>> is_stale(parse_judgment("<answer>盗窃 | 60</answer>"), "TU"), is_stale(crime_24, "V")
     (True, None)
 """
 
@@ -44,7 +46,7 @@ import numpy as np
 
 from lawbench.leaderboard.runs import Run, Sample
 from lawbench.leaderboard.stats import bootstrap_means, change_summary, ci95, rnd, stable_seed, wilson95
-from lawbench.metrics import Judgment, parse_judgment, score_case, verdict_correct
+from lawbench.metrics import Judgment, parse_judgment, score_judgment, verdict_correct
 
 METRICS = ("verdict_acc", "charge_acc", "term_acc", "term_score", "parse_rate")  # verdict_acc: LawShift's headline
 BINARY = ("verdict_acc", "charge_acc", "term_acc", "parse_rate")
@@ -66,7 +68,7 @@ def is_stale(answer: Judgment, shift_type: str) -> bool | None:
 
 
 def response_text(sample: Sample) -> str:
-    """The (filtered) generated text the task's scorer saw."""
+    """The (filtered) generated text the task's scorer saw (for LawShift items see :func:`raw_output`)."""
     first = sample.filtered_resps[0] if sample.filtered_resps else None
     if isinstance(first, str):
         return first
@@ -74,6 +76,42 @@ def response_text(sample: Sample) -> str:
     if isinstance(resps, list) and resps and isinstance(resps[0], str):
         return resps[0]
     return "" if first is None else str(first)
+
+
+def raw_output(sample: Sample) -> str:
+    """The text the model generated (``resps``; ``filtered_resps`` when a file has no ``resps``)."""
+    resps = sample.resps[0] if sample.resps else None
+    if isinstance(resps, list) and resps and isinstance(resps[0], str):
+        return resps[0]
+    return response_text(sample)
+
+
+def stored_judgment(sample: Sample) -> Judgment | None:
+    """The judgment a run stored as the sample's canonical answer (``filtered_resps``), if it did.
+
+    LawShift runs log the canonical answer there (the task's filter); older runs logged the raw output
+    again (lm-eval's ``take_first``), so a stored text equal to the raw output is not read as an answer:
+    ``None`` sends the caller to the parser, which, for a newer run, gives the judgment whose canonical
+    form that text is.
+
+    >>> from lawbench.leaderboard.runs import Sample
+    >>> def sample(raw, stored):
+    ...     return Sample(0, {}, "", "", [[raw]], [stored], None, None, None, [], {})
+    >>> stored_judgment(sample("<answer>盗窃罪 | 18</answer>", "盗窃 | 18"))
+    Judgment(verdict='guilty', charge='盗窃', term=18, source='canonical')
+    >>> stored_judgment(sample("盗窃", "盗窃")) is None  # an older run: "盗窃" is the raw output
+    True
+    """
+    first = sample.filtered_resps[0] if sample.filtered_resps else None
+    if not isinstance(first, str) or first == raw_output(sample):
+        return None
+    return Judgment.from_canonical(first)
+
+
+def sample_judgment(sample: Sample) -> Judgment:
+    """The judgment of a LawShift sample: the stored canonical answer, else the raw output parsed."""
+    stored = stored_judgment(sample)
+    return stored if stored is not None else parse_cached(raw_output(sample))
 
 
 @dataclass
@@ -108,17 +146,18 @@ def shift_items(run: Run) -> list[ShiftItem]:
             doc = sample.doc
             try:
                 idx = int(doc["idx"])
-                answer = parse_cached(response_text(sample))
-                scores = score_case(answer, charge=str(doc["charge"]), prison_time=int(doc["prison_time"]),
-                                    side=doc["side"], shift_type=doc["shift_type"])
+                record = score_judgment(sample_judgment(sample), charge=str(doc["charge"]),
+                                        prison_time=int(doc["prison_time"]), side=doc["side"],
+                                        shift_type=doc["shift_type"])
             except (ValueError, TypeError):  # not a LawShift doc after all (unknown type, side or index)
                 continue
             found.append(ShiftItem(
                 task=task, doc_id=doc_id, scenario=str(doc["scenario"]), code=str(doc.get("scenario_code", "")),
                 shift_type=doc["shift_type"], side=doc["side"], idx=idx,
-                key=f"{sample.doc_hash}/{sample.target_hash}/{sample.prompt_hash}", answer=answer, scores=scores,
-                stale=is_stale(answer, doc["shift_type"]) if doc["side"] == "poisoned" else None,
-                agrees=all(abs(float(sample.values[m]) - v) < 1e-9 for m, v in scores.items()
+                key=f"{sample.doc_hash}/{sample.target_hash}/{sample.prompt_hash}", answer=record.answer,
+                scores=record.value,
+                stale=is_stale(record.answer, doc["shift_type"]) if doc["side"] == "poisoned" else None,
+                agrees=all(abs(float(sample.values[m]) - v) < 1e-9 for m, v in record.value.items()
                            if isinstance(sample.values.get(m), (int, float))),
             ))
     return found
@@ -137,7 +176,8 @@ def units(items: list[ShiftItem]) -> tuple[dict[Unit, dict[str, ShiftItem]], int
 
 
 def _side_matrix(chosen: list[dict[str, ShiftItem]], side: str) -> np.ndarray:
-    return np.array([[u[side].scores[m] for m in METRICS] for u in chosen], dtype=float).reshape(len(chosen), len(METRICS))
+    rows = [[u[side].scores[m] for m in METRICS] for u in chosen]
+    return np.array(rows, dtype=float).reshape(len(chosen), len(METRICS))
 
 
 def block(chosen: list[dict[str, ShiftItem]], iters: int, seed: int) -> dict:
@@ -148,7 +188,8 @@ def block(chosen: list[dict[str, ShiftItem]], iters: int, seed: int) -> dict:
     metrics = {}
     for i, metric in enumerate(METRICS):
         entry = {}
-        for name, column, rep in (("original", original[:, i], reps[:, i]), ("poisoned", poisoned[:, i], reps[:, k + i]),
+        for name, column, rep in (("original", original[:, i], reps[:, i]),
+                                  ("poisoned", poisoned[:, i], reps[:, k + i]),
                                   ("gap", poisoned[:, i] - original[:, i], reps[:, k + i] - reps[:, i])):
             lo, hi = ci95(rep)
             entry[name] = {"score": rnd(column.mean()), "lo": lo, "hi": hi}
@@ -184,7 +225,8 @@ def gap_change(a: dict[Unit, dict[str, ShiftItem]], b: dict[Unit, dict[str, Shif
     if any(a[u][side].key != b[u][side].key for u in shared for side in ("original", "poisoned")):
         return {"status": "prompt"}
     def gaps(units_of):
-        return _side_matrix([units_of[u] for u in shared], "poisoned") - _side_matrix([units_of[u] for u in shared], "original")
+        paired = [units_of[u] for u in shared]
+        return _side_matrix(paired, "poisoned") - _side_matrix(paired, "original")
     diffs = gaps(b) - gaps(a)
     reps = bootstrap_means(diffs, iters, seed)
     status = "ok" if len(shared) == len(chosen) and all(u in a for u in chosen) else "subset"
@@ -192,7 +234,8 @@ def gap_change(a: dict[Unit, dict[str, ShiftItem]], b: dict[Unit, dict[str, Shif
             "metrics": {m: change_summary(reps[:, i], diffs[:, i].mean()) for i, m in enumerate(METRICS)}}
 
 
-def shift_view(runs: dict[str, Run], order: list[str], parents: dict[str, str | None], iters: int, seed: int) -> dict | None:
+def shift_view(runs: dict[str, Run], order: list[str], parents: dict[str, str | None], iters: int,
+               seed: int) -> dict | None:
     """Everything the LawShift page shows, per stage (``None`` when no run has LawShift items)."""
     found = {run_id: shift_items(runs[run_id]) for run_id in order}
     per_run = {run_id: units(found[run_id]) for run_id in order}

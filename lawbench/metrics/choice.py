@@ -7,6 +7,7 @@ Rules, in order: reasoning in ``<think>`` blocks is ignored; the last explicit s
 (``答案是/为/：X``, ``选X``, ``正确答案X``, ``Answer: X``); else a letter run at the very start of the
 answer (``C``, ``C.``, ``ABD``); else, for a single-answer question, the only option letter that
 stands alone in the text. Multi-answer letters come back sorted and de-duplicated.
+:func:`score_choice` scores them against the gold letters in a :class:`~lawbench.metrics.Score` record.
 
 Example:
     >>> extract_choice("经分析，A项错误，故本题答案为C。")
@@ -24,6 +25,7 @@ import re
 import unicodedata
 
 from lawbench.metrics.judgment import strip_reasoning
+from lawbench.metrics.score import Score
 
 LETTERS = "ABCD"
 # Answer choices of a multi-answer question scored by exact set match: every subset of 2+ letters.
@@ -65,3 +67,21 @@ def extract_choice(text: str | None, multi: bool = False) -> str:
         if len(alone) == 1:
             return alone.pop()
     return ""
+
+
+def score_choice(response: str | None, gold: str) -> Score:
+    """Exact match of the letter(s) read from ``response`` with ``gold`` (``"C"``, or ``"ABD"``).
+
+    Two or more gold letters make a multi-answer question: the chosen set must equal them.
+
+    >>> score = score_choice("正确答案：A、B和D", "ABD")
+    >>> score.value, score.answer, score.explanation
+    ({'exact_match': 1.0}, 'ABD', 'chose ABD, expected ABD')
+    >>> score_choice("我不确定", "B").explanation
+    'chose nothing, expected B'
+    """
+    expected = "".join(sorted(gold.strip().upper()))
+    multi = len(expected) > 1
+    chosen = extract_choice(response, multi=multi)
+    return Score({"exact_match": float(chosen == expected)}, answer=chosen, canonical=chosen,
+                 explanation=f"chose {chosen or 'nothing'}, expected {expected}", metadata={"multi": multi})

@@ -45,7 +45,7 @@ class Judgment:
     verdict: Verdict | None
     charge: str | None = None  # normalised charge name (no trailing 罪), None if not stated
     term: Term = None  # months, "XT", or None when not stated
-    source: str = "none"  # where the answer came from: answer_tag | untagged | none
+    source: str = "none"  # where the answer came from: answer_tag | untagged | none | canonical (stored)
     answer_text: str | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -68,6 +68,32 @@ class Judgment:
         if self.not_guilty:
             return "不违规"
         return f"{self.charge or 'V'} | {'' if self.term is None else self.term}".rstrip(" |")
+
+    @classmethod
+    def from_canonical(cls, text: str) -> Judgment | None:
+        """The judgment a :meth:`canonical` string stands for; ``None`` when ``text`` is not one.
+
+        Reads back an answer a run stored, without the free-text parser: an untagged ``盗窃`` is no
+        answer to :func:`parse_judgment`, but it is the canonical form of a guilty judgment without a
+        term. ``source`` is ``"canonical"``.
+
+        >>> Judgment.from_canonical("盗窃 | 18")
+        Judgment(verdict='guilty', charge='盗窃', term=18, source='canonical')
+        >>> Judgment.from_canonical("不违规").not_guilty, Judgment.from_canonical("").parsed
+        (True, False)
+        >>> Judgment.from_canonical("<answer>盗窃罪 | 18</answer>") is None
+        True
+        """
+        if text in ("", "不违规"):
+            return cls("not_guilty" if text else None, source="canonical")
+        charge, bar, term_text = text.partition(" | ")
+        if bar and term_text != XT and not (term_text.isascii() and term_text.isdigit()):
+            return None
+        term = (XT if term_text == XT else int(term_text)) if bar else None
+        judgment = cls("guilty", None if charge == "V" else charge, term, "canonical")
+        # Only the exact form canonical() writes, with a normalised charge name that is no verdict, is one.
+        exact = judgment.canonical() == text and charge != "不违规" and normalize_charge(charge) == charge
+        return judgment if exact else None
 
 
 UNPARSED = Judgment(verdict=None)

@@ -30,7 +30,17 @@ Metrics per case (all in [0, 1]; lm-eval averages them):
 * ``verdict_acc``: the shift-aware check in the table above.
 * ``parse_rate``: 1 when the parser understood a whole answer (not guilty, or guilty with a term).
 
+:func:`score_judgment` returns them in a :class:`~lawbench.metrics.Score` record with the parsed
+:class:`~lawbench.metrics.Judgment` (``answer``), its canonical form and an explanation;
+:func:`score_case` is the metrics alone.
+
 Example:
+    >>> score = score_judgment("<think>…</think><answer>盗窃罪 | 24</answer>", charge="盗窃", prison_time=6,
+    ...                        side="original", shift_type="V")
+    >>> score.value["charge_acc"], score.value["term_score"], score.canonical
+    (1.0, 0.0, '盗窃 | 24')
+    >>> score.explanation
+    'answer 盗窃 | 24, expected 盗窃 | 6: charge right, term wrong, verdict right'
     >>> score_case("<answer>容留他人吸毒 | 7</answer>", charge="容留他人吸毒", prison_time=7,
     ...            side="original", shift_type="V")
     {'charge_acc': 1.0, 'term_acc': 1.0, 'term_score': 1.0, 'verdict_acc': 1.0, 'parse_rate': 1.0}
@@ -46,6 +56,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from lawbench.metrics.judgment import DEATH_MONTHS, LIFE_MONTHS, XT, Judgment, Term, normalize_charge, parse_judgment
+from lawbench.metrics.score import Score
 
 ShiftType = Literal["V", "NV", "TU", "TD", "XT", "NX"]
 Side = Literal["original", "poisoned"]
@@ -197,19 +208,52 @@ def judgment_correct(pred: Judgment, gold: Outcome) -> bool:
     return charge_correct(pred, gold) and term_correct(pred, gold)
 
 
-def score_case(
+def score_judgment(
     response: str | Judgment, *, charge: str, prison_time: int, side: Side, shift_type: ShiftType
-) -> dict[str, float]:
-    """All LawShift metrics for one model output (see the module docstring)."""
+) -> Score:
+    """All LawShift metrics for one model output, in a record with the judgment parsed from it.
+
+    ``response`` is parsed once (a :class:`Judgment` is scored as it is). ``metadata`` holds the
+    ``expected`` :class:`Outcome`, ``side`` and ``shift_type``.
+    """
     pred = response if isinstance(response, Judgment) else parse_judgment(response)
     gold = expected_outcome(charge, prison_time, side, shift_type)
-    return {
+    value = {
         "charge_acc": float(charge_correct(pred, gold)),
         "term_acc": float(term_correct(pred, gold)),
         "term_score": outcome_term_score(pred, gold),
         "verdict_acc": float(verdict_correct(pred, side, shift_type)),
         "parse_rate": float(pred.complete),
     }
+    canonical = pred.canonical()
+    verdicts = ", ".join(f"{name} {'right' if value[key] == 1.0 else 'wrong'}"
+                         for name, key in (("charge", "charge_acc"), ("term", "term_acc"), ("verdict", "verdict_acc")))
+    explanation = f"answer {canonical or '(unparsed)'}, expected {describe_outcome(gold)}: {verdicts}"
+    metadata = {"expected": gold, "side": side, "shift_type": shift_type}
+    return Score(value, answer=pred, canonical=canonical, explanation=explanation, metadata=metadata)
+
+
+def score_case(
+    response: str | Judgment, *, charge: str, prison_time: int, side: Side, shift_type: ShiftType
+) -> dict[str, float]:
+    """All LawShift metrics for one model output (see the module docstring): :func:`score_judgment`'s values."""
+    return score_judgment(response, charge=charge, prison_time=prison_time, side=side, shift_type=shift_type).value
+
+
+def describe_outcome(outcome: Outcome) -> str:
+    """An expected outcome in the answer format, a range written as ``low-high`` / ``>=low`` months.
+
+    >>> describe_outcome(Outcome(True, "盗窃", None, (0, 36))), describe_outcome(Outcome(False))
+    ('盗窃 | 0-36', '不违规')
+    """
+    if not outcome.guilty:
+        return "不违规"
+    if outcome.term_range is not None:
+        low, high = outcome.term_range
+        term = f">={low}" if high is None else f"{low}-{high}"
+    else:
+        term = "" if outcome.term is None else str(outcome.term)
+    return f"{outcome.charge or 'V'} | {term}".rstrip(" |")
 
 
 def _check(side: str, shift_type: str) -> None:

@@ -19,10 +19,12 @@ name        reward                                                        gold c
 ``choice``  1.0 when the chosen letter(s) equal ``answer`` exactly           ``answer`` (``"C"``, ``"ABD"``)
 ==========  ============================================================  =======================
 
-Every judgment is read by :func:`~lawbench.metrics.parse_judgment` and scored by
-:func:`~lawbench.metrics.score_case`, the functions evaluation uses; choices by
-:func:`~lawbench.metrics.choice.extract_choice`. ``side`` / ``shift_type`` (default ``original`` /
-``V``) score a case after a statute change the way the LawShift evaluation does.
+Every judgment is read and scored by :func:`~lawbench.metrics.score_judgment` and every choice by
+:func:`~lawbench.metrics.score_choice`, the scorers evaluation uses. ``side`` / ``shift_type``
+(default ``original`` / ``V``) score a case after a statute change the way the LawShift evaluation
+does. Alone, each reward parses its completions itself; :func:`reward_columns` (and so
+:func:`weighted_sum`) parses each completion once (:func:`judgment_scores`) and hands the records to
+``format``, ``charge`` and ``term``.
 
 Example:
     >>> rewards = weighted_sum(["format", "charge", "term"], [0.2, 0.4, 0.4])
@@ -37,15 +39,19 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lawbench.metrics.choice import LETTERS, extract_choice
+from lawbench.metrics.choice import LETTERS, score_choice
 from lawbench.metrics.judgment import parse_judgment, strip_reasoning
-from lawbench.metrics.lawshift import score_case
+from lawbench.metrics.lawshift import score_judgment
+from lawbench.metrics.score import Score
 
 RewardFunc = Callable[..., list]
 
 _ANSWER_OPEN = re.compile(r"<\s*answer\s*>", re.IGNORECASE)
 _ANSWER_CLOSE = re.compile(r"<\s*/\s*answer\s*>", re.IGNORECASE)
 _NO_ANSWER_TAGS = ("term", "choice")  # tasks whose prompts ask for another answer format
+# The keyword under which weighted_sum hands its once-per-batch judgment records to the rewards below
+# (an explicit argument, not a cache: a reward called alone, as TRL does, parses for itself).
+_JUDGMENT_SCORES = "_lawbench_judgment_scores"
 
 
 def completion_text(completion: Any) -> str:
@@ -82,14 +88,29 @@ def _column(kwargs: dict, name: str, size: int, default: Any = None) -> list:
     return [default if v is None else v for v in values]
 
 
-def _case_scores(completions, kwargs: dict) -> list[dict | None]:
-    """LawShift metrics of each completion against its gold columns (``None`` where there is no gold term)."""
+def judgment_scores(completions: list, **kwargs) -> list[Score]:
+    """Each completion parsed once: its :func:`~lawbench.metrics.score_judgment` record where the row has a
+    gold ``prison_time``, else a record holding only the parsed judgment (empty ``value``).
+
+    >>> [(s.value.get("charge_acc"), s.canonical) for s in judgment_scores(
+    ...     ["<answer>盗窃 | 6</answer>", "<answer>不违规</answer>"], charge=["盗窃", None], prison_time=[6, None])]
+    [(1.0, '盗窃 | 6'), (None, '不违规')]
+    """
+    if kwargs.get(_JUDGMENT_SCORES) is not None:  # handed over by weighted_sum: already parsed
+        return kwargs[_JUDGMENT_SCORES]
     n = len(completions)
     charges, terms = _column(kwargs, "charge", n), _column(kwargs, "prison_time", n)
     sides, shifts = _column(kwargs, "side", n, "original"), _column(kwargs, "shift_type", n, "V")
-    return [None if term is None else score_case(completion_text(c), charge=charge or "", prison_time=int(term),
-                                                   side=side, shift_type=shift)
-            for c, charge, term, side, shift in zip(completions, charges, terms, sides, shifts)]
+    records = []
+    for completion, charge, term, side, shift in zip(completions, charges, terms, sides, shifts):
+        judgment = parse_judgment(completion_text(completion))
+        if term is None:
+            records.append(Score({}, answer=judgment, canonical=judgment.canonical(),
+                                 explanation="no gold prison_time: not scored"))
+        else:
+            records.append(score_judgment(judgment, charge=charge or "", prison_time=int(term), side=side,
+                                          shift_type=shift))
+    return records
 
 
 def format_reward(completions: list, **kwargs) -> list[float | None]:
@@ -98,7 +119,8 @@ def format_reward(completions: list, **kwargs) -> list[float | None]:
 
     Rows whose ``task`` is ``term`` or ``choice`` (prompts that ask for another format) get ``None``.
 
-    >>> format_reward(["<think>…</think><answer>盗窃 | 6</answer>", "<answer>不违规", "<answer>嗯</answer>", "盗窃 | 6"])
+    >>> format_reward(["<think>…</think><answer>盗窃 | 6</answer>", "<answer>不违规", "<answer>嗯</answer>",
+    ...                "盗窃 | 6"])
     [1.0, 0.5, 0.5, 0.0]
     >>> format_reward(["<answer><answer><answer>"])
     [0.0]
@@ -106,8 +128,9 @@ def format_reward(completions: list, **kwargs) -> list[float | None]:
     [None]
     """
     tasks = _column(kwargs, "task", len(completions))
+    records = kwargs.get(_JUDGMENT_SCORES) or [None] * len(completions)
     rewards: list[float | None] = []
-    for completion, task in zip(completions, tasks):
+    for completion, task, record in zip(completions, tasks, records):
         if task in _NO_ANSWER_TAGS:
             rewards.append(None)
             continue
@@ -115,7 +138,8 @@ def format_reward(completions: list, **kwargs) -> list[float | None]:
         if len(_ANSWER_OPEN.findall(text)) != 1:
             rewards.append(0.0)
             continue
-        judgment = parse_judgment(text)
+        # parse_judgment drops the reasoning itself, so the record's judgment is this text's judgment.
+        judgment = record.answer if record is not None else parse_judgment(text)
         whole = bool(_ANSWER_CLOSE.search(text)) and judgment.source == "answer_tag" and judgment.complete
         rewards.append(1.0 if whole else 0.5)
     return rewards
@@ -132,8 +156,8 @@ def charge_reward(completions: list, **kwargs) -> list[float | None]:
     [None]
     """
     charges = _column(kwargs, "charge", len(completions))
-    return [None if charge is None or scores is None else scores["charge_acc"]
-            for charge, scores in zip(charges, _case_scores(completions, kwargs))]
+    return [None if charge is None or "charge_acc" not in record.value else record.value["charge_acc"]
+            for charge, record in zip(charges, judgment_scores(completions, **kwargs))]
 
 
 def term_reward(completions: list, **kwargs) -> list[float | None]:
@@ -144,7 +168,7 @@ def term_reward(completions: list, **kwargs) -> list[float | None]:
     ...             charge=["盗窃"] * 3 + [None, "故意杀人"], prison_time=[6, 6, 6, 6, 10001])
     [1.0, 0.8, 0.0, 1.0, 1.0]
     """
-    return [None if scores is None else scores["term_score"] for scores in _case_scores(completions, kwargs)]
+    return [record.value.get("term_score") for record in judgment_scores(completions, **kwargs)]
 
 
 def choice_reward(completions: list, **kwargs) -> list[float | None]:
@@ -160,8 +184,7 @@ def choice_reward(completions: list, **kwargs) -> list[float | None]:
         if not letters or any(letter not in LETTERS for letter in letters):
             rewards.append(None)
             continue
-        chosen = extract_choice(completion_text(completion), multi=len(letters) > 1)
-        rewards.append(float(chosen == "".join(sorted(letters))))
+        rewards.append(score_choice(completion_text(completion), letters).value["exact_match"])
     return rewards
 
 
@@ -171,6 +194,20 @@ REWARD_FUNCS: dict[str, RewardFunc] = {
     "term": term_reward,
     "choice": choice_reward,
 }
+_READ_JUDGMENTS = (format_reward, charge_reward, term_reward)  # accept judgment_scores' records from weighted_sum
+
+
+def reward_columns(funcs: Sequence[RewardFunc], completions: list, **kwargs) -> list[list[float | None]]:
+    """Each reward function's column for ``completions``; when two or more of ``format``, ``charge`` and
+    ``term`` are among ``funcs``, each completion is parsed once (:func:`judgment_scores`) and the records
+    are handed to them. Other callables get the keyword arguments as they came.
+
+    >>> reward_columns([format_reward, term_reward], ["<answer>盗窃 | 8</answer>"], prison_time=[6])
+    [[1.0], [0.8]]
+    """
+    share = sum(f in _READ_JUDGMENTS for f in funcs) > 1
+    shared = {_JUDGMENT_SCORES: judgment_scores(completions, **kwargs)} if share else {}
+    return [list(f(completions, **kwargs, **(shared if f in _READ_JUDGMENTS else {}))) for f in funcs]
 
 
 def combine_columns(columns: Sequence[Sequence[float | None]], weights: Sequence[float]) -> list[float | None]:
@@ -191,6 +228,8 @@ def combine_columns(columns: Sequence[Sequence[float | None]], weights: Sequence
 def weighted_sum(funcs: Sequence[str | RewardFunc], weights: Sequence[float] | None = None) -> RewardFunc:
     """One reward function: the weighted sum of ``funcs`` (names from :data:`REWARD_FUNCS` or callables).
 
+    Each completion is parsed once per batch however many judgment rewards read it (:func:`reward_columns`).
+
     >>> weighted_sum(["format", "choice"])(["<answer>盗窃 | 6</answer>", "答案：B"], task=[None, "choice"],
     ...                                     answer=[None, "B"])
     [1.0, 1.0]
@@ -201,7 +240,7 @@ def weighted_sum(funcs: Sequence[str | RewardFunc], weights: Sequence[float] | N
         raise ValueError(f"{len(weights)} reward weights for {len(resolved)} reward functions")
 
     def combined(completions: list, **kwargs) -> list[float | None]:
-        return combine_columns([f(completions, **kwargs) for f in resolved], weights)
+        return combine_columns(reward_columns(resolved, completions, **kwargs), weights)
 
     combined.__name__ = "+".join(f"{w:g}*{getattr(f, '__name__', 'reward')}" for f, w in zip(resolved, weights))
     return combined
