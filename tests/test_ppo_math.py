@@ -9,8 +9,9 @@ import math
 import pytest
 import torch
 
-from lawbench.recipes import ppo
-from lawbench.recipes.ppo import gae, kl_penalty, masked_whiten, policy_loss, token_rewards, trim_after_eos, value_loss
+from lawbench.recipes import ppo, ppo_math
+from lawbench.recipes.ppo_math import gae, kl_penalty, masked_whiten, policy_loss, token_rewards, value_loss
+from lawbench.recipes.ppo_rollout import trim_after_eos
 
 
 def close(actual: torch.Tensor, expected) -> None:
@@ -18,7 +19,7 @@ def close(actual: torch.Tensor, expected) -> None:
 
 
 def test_docstring_examples_run():
-    failures, tried = doctest.testmod(ppo, optionflags=doctest.ELLIPSIS)
+    failures, tried = doctest.testmod(ppo_math, optionflags=doctest.ELLIPSIS)
     assert tried >= 10 and failures == 0
 
 

@@ -1,8 +1,21 @@
-"""Build the lm-eval model object of each backend from resolved options.
+"""Load models: the one place that picks device and dtype, checks 4-bit support, resolves the tokenizer of an
+adapter and calls transformers, for evaluation, the training recipes, chat, generate and serve alike.
+
+Loading API (every caller goes through these):
+
+* :func:`default_device` and :func:`choose_dtype`: where to run and in which precision (``auto`` rules below);
+* :func:`check_4bit_available`: bitsandbytes 4-bit needs CUDA and the ``bnb`` extra (one-line errors);
+* :func:`resolve_local_model`: ``--model`` as a local folder, adapter or hub id (not an API model name);
+* :func:`tokenizer_source`: an adapter that saved its own tokenizer wins over its base's;
+* :func:`load_pretrained`: tokenizer + causal LM (or one-score sequence classifier), errors as one line;
+* :func:`merge_adapter`: a LoRA adapter merged into a loaded model, whatever its task type.
+
+Evaluation backends, built on the above by :func:`build_lm`:
 
 * ``hf``: lawbench loads the model and tokenizer with transformers (PEFT adapters merged into the
   base unless it is 4-bit quantised; bitsandbytes NF4 with ``--load-in-4bit``) and hands them to
-  lm-eval's ``HFLM`` (see :mod:`lawbench.models.hflm` for the one behaviour lawbench changes). One code path serves tiny local models and real checkpoints.
+  lm-eval's ``HFLM`` (see :mod:`lawbench.models.hflm` for the one behaviour lawbench changes). One code
+  path serves tiny local models and real checkpoints.
 * ``vllm``: lm-eval's ``vllm`` model (optional extra ``lawbench[vllm]``, CUDA).
 * ``api``: lm-eval's ``local-chat-completions`` against an OpenAI-compatible server; the API key
   is read from ``$OPENAI_API_KEY``.
@@ -18,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from lawbench.errors import ModelError, first_line
-from lawbench.models.resolve import ModelOptions, ResolvedModel
+from lawbench.models.resolve import ModelOptions, ResolvedModel, resolve_model
 
 log = logging.getLogger(__name__)
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")
@@ -34,32 +47,72 @@ class LoadedModel:
     info: dict = field(default_factory=dict)
 
 
-def pick_device_dtype(options: ModelOptions) -> tuple[str, str]:
-    """CUDA + bf16 when present (fp16 on GPUs without bf16), else CPU + float32; flags override."""
+# --------------------------------------------------------------------------- device, dtype, 4-bit
+def default_device() -> str:
+    """``cuda`` when a CUDA GPU is visible, else ``cpu``."""
     import torch
 
-    cuda = torch.cuda.is_available()
-    device = options.device or ("cuda" if cuda else "cpu")
-    if device.startswith("cuda") and not cuda:
-        raise ModelError(f"--device {device} requested but no CUDA GPU is visible; use --device cpu")
-    if options.dtype != "auto":
-        return device, options.dtype
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def choose_dtype(requested: str | None, device: str, *, training: bool = False) -> str:
+    """The dtype name to load weights in: ``requested``, unless it is ``auto`` (or ``None``).
+
+    ``auto`` is bfloat16 on a CUDA GPU that supports it and float32 on a CPU. On an older GPU it is
+    float16 for inference but float32 for training: pure fp16 weights lose small updates (no master copy).
+
+    >>> choose_dtype("float16", "cpu"), choose_dtype("auto", "cpu"), choose_dtype(None, "cpu", training=True)
+    ('float16', 'float32', 'float32')
+    """
+    if requested not in (None, "auto"):
+        return requested
     if device.startswith("cuda"):
-        return device, "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
-    return device, "float32"
+        import torch
+
+        if torch.cuda.is_bf16_supported():
+            return "bfloat16"
+        return "float32" if training else "float16"
+    return "float32"
 
 
-def check_4bit_available() -> None:
-    """bitsandbytes 4-bit needs a CUDA GPU and the ``bnb`` extra; say so instead of failing deep inside."""
+def pick_device_dtype(options: ModelOptions) -> tuple[str, str]:
+    """Evaluation's device and dtype: CUDA + bf16 when present (fp16 on GPUs without bf16), else CPU + float32.
+
+    ``--device`` and ``--dtype`` override.
+    """
+    import torch
+
+    device = options.device or default_device()
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelError(f"--device {device} requested but no CUDA GPU is visible; use --device cpu")
+    return device, choose_dtype(options.dtype, device)
+
+
+NO_GPU_FOR_4BIT = ("--load-in-4bit needs a CUDA GPU (bitsandbytes NF4) and none is visible; "
+                   "drop the flag to evaluate unquantised")
+
+
+def require_cuda(message: str) -> None:
+    """Raise :class:`ModelError` with ``message`` unless a CUDA GPU is visible."""
     import torch
 
     if not torch.cuda.is_available():
-        raise ModelError("--load-in-4bit needs a CUDA GPU (bitsandbytes NF4) and none is visible; drop the flag to evaluate unquantised")
+        raise ModelError(message)
+
+
+def check_4bit_available(flag: str = "--load-in-4bit", no_gpu: str = NO_GPU_FOR_4BIT) -> None:
+    """bitsandbytes 4-bit needs a CUDA GPU and the ``bnb`` extra; say so instead of failing deep inside.
+
+    ``flag`` names the option in the error (eval's ``--load-in-4bit``, the recipes' ``--load_in_4bit``) and
+    ``no_gpu`` is the whole message when no GPU is visible.
+    """
+    require_cuda(no_gpu)
     if importlib.util.find_spec("bitsandbytes") is None:
-        raise ModelError("--load-in-4bit needs bitsandbytes: pip install 'lawbench[bnb]'")
+        raise ModelError(f"{flag} needs bitsandbytes: pip install 'lawbench[bnb]'")
 
 
 def quantization_config(dtype: str):
+    """Evaluation's bitsandbytes setting: NF4 with double quantisation, computing in ``dtype``."""
     import torch
     from transformers import BitsAndBytesConfig
 
@@ -101,32 +154,89 @@ def default_batch_size(options: ModelOptions, device: str) -> int | str:
     return 8 if device.startswith("cuda") else 1
 
 
-def _tokenizer_source(resolved: ResolvedModel) -> str:
-    """An adapter folder that saved its tokenizer (e.g. with added tokens) wins over the base's."""
+# --------------------------------------------------------------------------- what to load
+def resolve_local_model(model: str, not_local: str, trust_remote_code: bool = False) -> ResolvedModel:
+    """``model`` (checkpoint folder, adapter folder or hub id) resolved for loading here.
+
+    ``not_local`` is the error for an API model name, which has no weights to load.
+    """
+    resolved = resolve_model(ModelOptions(model, trust_remote_code=trust_remote_code))
+    if resolved.kind == "api":
+        raise ModelError(not_local)
+    return resolved
+
+
+def tokenizer_source(resolved: ResolvedModel) -> str:
+    """An adapter folder that saved its tokenizer (e.g. with added tokens) wins over the base's.
+
+    >>> tokenizer_source(ResolvedModel("hub", "Qwen/Qwen2.5-7B"))
+    'Qwen/Qwen2.5-7B'
+    """
     if resolved.adapter and any((Path(resolved.adapter) / name).is_file() for name in TOKENIZER_FILES):
         return resolved.adapter
     return resolved.path
 
 
-def load_hf_model(options: ModelOptions, resolved: ResolvedModel, device: str, dtype: str):
-    """Model and tokenizer with transformers (+ PEFT); errors become one-line :class:`ModelError`."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def load_pretrained(resolved: ResolvedModel, *, dtype=None, trust_remote_code: bool = False,
+                    revision: str | None = None, quantization=None, device: str | None = None,
+                    sequence_classifier: bool = False, error_label: str | None = None):
+    """Tokenizer and base model (any adapter is left to the caller) with transformers.
 
-    kwargs: dict[str, Any] = {"trust_remote_code": options.trust_remote_code}
-    if options.revision:
-        kwargs["revision"] = options.revision
+    ``dtype`` is a name (``"bfloat16"``) or a ``torch.dtype``, ``None`` to leave it to transformers.
+    ``quantization`` is a transformers ``BitsAndBytesConfig``: quantised weights are placed while loading,
+    all on ``device`` (default: the current CUDA device). ``sequence_classifier`` loads a one-score
+    ``AutoModelForSequenceClassification`` (a reward model) instead of a causal LM. Errors become one line:
+    ``cannot load <error_label>: ...`` (default label: ``model '<path>'``).
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+
+    kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
+    if revision:
+        kwargs["revision"] = revision
+    if dtype is not None:
+        kwargs["dtype"] = getattr(torch, dtype) if isinstance(dtype, str) else dtype
+    if quantization is not None:
+        index = (torch.device(device).index or 0) if device else torch.cuda.current_device()
+        kwargs.update(quantization_config=quantization, device_map={"": index})
+    if sequence_classifier:
+        kwargs["num_labels"] = 1
+    auto = AutoModelForSequenceClassification if sequence_classifier else AutoModelForCausalLM
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_source(resolved), trust_remote_code=trust_remote_code)
+        model = auto.from_pretrained(resolved.path, **kwargs)
+    except (OSError, ValueError, KeyError) as err:
+        label = error_label or f"model '{resolved.path}'"
+        raise ModelError(f"cannot load {label}: {first_line(err)}") from None
+    return model, tokenizer
+
+
+def merge_adapter(model, adapter: str):
+    """``model`` with the LoRA adapter in ``adapter`` merged into its weights.
+
+    The adapter's task type is ignored, so a policy's (causal-LM) adapter also merges into the same
+    base loaded as a sequence classifier (the reward model's starting point).
+    """
+    from peft import PeftConfig, PeftModel
+
+    config = PeftConfig.from_pretrained(adapter)
+    config.task_type = None  # plain PeftModel: the causal-LM wrapper would demand generation methods
+    return PeftModel.from_pretrained(model, adapter, config=config).merge_and_unload()
+
+
+# --------------------------------------------------------------------------- evaluation backends
+def load_hf_model(options: ModelOptions, resolved: ResolvedModel, device: str, dtype: str):
+    """Model and tokenizer for evaluation, adapter merged in (kept apart on a 4-bit base), on ``device``.
+
+    Errors become one-line :class:`ModelError`.
+    """
     if options.load_in_4bit:
         check_4bit_available()
-        kwargs["quantization_config"] = quantization_config(dtype)
-        kwargs["device_map"] = {"": torch.device(device).index or 0}
-    else:
-        kwargs["dtype"] = getattr(torch, dtype)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(_tokenizer_source(resolved), trust_remote_code=options.trust_remote_code)
-        model = AutoModelForCausalLM.from_pretrained(resolved.path, **kwargs)
-    except (OSError, ValueError, KeyError) as err:
-        raise ModelError(f"cannot load model '{resolved.path}': {first_line(err)}") from None
+    model, tokenizer = load_pretrained(
+        resolved, trust_remote_code=options.trust_remote_code, revision=options.revision, device=device,
+        # bitsandbytes computes in ``dtype`` and stores 4-bit weights: no dtype to load them in
+        dtype=None if options.load_in_4bit else dtype,
+        quantization=quantization_config(dtype) if options.load_in_4bit else None)
     if resolved.adapter:
         from peft import PeftModel
 
@@ -160,7 +270,7 @@ def vllm_model_args(options: ModelOptions, resolved: ResolvedModel, dtype: str, 
         args["max_model_len"] = options.max_length
     if resolved.adapter:
         args["lora_local_path"] = resolved.adapter
-        if _tokenizer_source(resolved) == resolved.adapter:
+        if tokenizer_source(resolved) == resolved.adapter:
             args["tokenizer"] = resolved.adapter
     if options.load_in_4bit:
         args["quantization"] = "bitsandbytes"
@@ -207,7 +317,8 @@ def build_lm(options: ModelOptions, resolved: ResolvedModel) -> LoadedModel:
         _require_vllm()
         from transformers import AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(_tokenizer_source(resolved), trust_remote_code=options.trust_remote_code)
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_source(resolved),
+                                                  trust_remote_code=options.trust_remote_code)
         lm = get_model("vllm")(**vllm_model_args(options, resolved, dtype, batch_size))
     else:
         if options.load_in_4bit:

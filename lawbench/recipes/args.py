@@ -32,12 +32,14 @@ class RecipeArguments:
         default=None,
         metadata={"help": "LawShift-format data: the articles file (JSON {article id: text}) for the prompts."},
     )
-    stage: Optional[str] = field(default=None, metadata={"help": "Stage name recorded for this run (default: the recipe)."})
+    stage: Optional[str] = field(
+        default=None, metadata={"help": "Stage name recorded for this run (default: the recipe)."})
     parent: Optional[str] = field(
         default=None,
         metadata={"help": "Parent stage (default: the input model's lawbench_stage.json stage, else 'base')."},
     )
-    then_eval: bool = field(default=False, metadata={"help": "Evaluate the trained model on the task suite afterwards."})
+    then_eval: bool = field(
+        default=False, metadata={"help": "Evaluate the trained model on the task suite afterwards."})
     tasks: str = field(default="lawshift", metadata={"help": "--then-eval: comma-separated tasks or groups."})
     limit: Optional[float] = field(default=None, metadata={"help": "--then-eval: examples per subtask."})
     data_dir: Optional[str] = field(
@@ -47,6 +49,7 @@ class RecipeArguments:
         default=None, metadata={"help": "--then-eval: lm-eval generation settings, e.g. max_gen_toks=64."}
     )
     eval_output_dir: Optional[str] = field(
-        default=None, metadata={"help": "--then-eval: where runs go (default: OUTPUT_DIR/eval); the run is named after the stage."}
+        default=None,
+        metadata={"help": "--then-eval: where runs go (default: OUTPUT_DIR/eval); the run is named after the stage."},
     )
     eval_batch_size: Optional[int] = field(default=None, metadata={"help": "--then-eval: batch size."})

@@ -66,3 +66,20 @@ def tokenize_conversation(tokenizer, messages: list[dict], max_length: int | Non
 def tokenize_prompt(tokenizer, messages: list[dict]) -> str:
     """The text a model is given to answer ``messages`` (which end with a user turn)."""
     return _render(tokenizer, messages, generation_prompt=True)
+
+
+def tokenized_dataset(tokenizer, chats: list[list[dict]], max_length: int | None, extra: dict | None = None):
+    """A ``datasets.Dataset`` of ``input_ids`` + ``assistant_masks`` (+ extra columns such as weights).
+
+    Used by sft and rs-sft; a chat whose answer is cut off entirely by ``max_length`` is an error, since it
+    would train on nothing.
+    """
+    import datasets
+
+    rows = [tokenize_conversation(tokenizer, chat, max_length) for chat in chats]
+    empty = [i for i, row in enumerate(rows) if not any(row["assistant_masks"])]
+    if empty:
+        raise DataError(f"{len(empty)} record(s) have no answer tokens left after truncation to "
+                        f"max_length={max_length} (first: record {empty[0]}); raise --max_length")
+    columns = {"input_ids": [r["input_ids"] for r in rows], "assistant_masks": [r["assistant_masks"] for r in rows]}
+    return datasets.Dataset.from_dict({**columns, **(extra or {})})

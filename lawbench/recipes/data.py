@@ -81,7 +81,8 @@ def detect_format(record, where: str) -> str:
     for name, required in FORMATS.items():
         if set(required) <= keys and (name != "prompt_response" or keys & set(RESPONSE_KEYS)):
             return name
-    raise DataError(f"{where}: unknown record format with fields {sorted(keys)}; accepted formats: {describe_formats()}")
+    raise DataError(f"{where}: unknown record format with fields {sorted(keys)}; "
+                    f"accepted formats: {describe_formats()}")
 
 
 def _read_file(path: Path) -> list:
@@ -151,7 +152,8 @@ def _checked(records: list, source: str, fingerprint: str, limit: int | None) ->
     for index, record in enumerate(records):
         found = detect_format(record, f"{source} record {index}")
         if found != kind:
-            raise DataError(f"{source} record {index}: format {found} differs from record 0 ({kind}); use one format per dataset")
+            raise DataError(f"{source} record {index}: format {found} differs from record 0 ({kind}); "
+                            "use one format per dataset")
     return LoadedData(records, kind, source, fingerprint)
 
 
@@ -173,6 +175,21 @@ def to_text(record, kind: str) -> str:
         return str(record["fact"])  # case facts are legal prose worth pretraining on
     raise DataError(f"pt needs raw text (a 'text' field, .txt files, lawgpt_zh articles or LawShift case facts), "
                     f"got {kind} records")
+
+
+def lawshift_articles(recipe, source: str) -> dict[str, str]:
+    """``--articles`` file, or the ``articles_original.json`` beside a LawShift ``original.json``.
+
+    LawShift cases cite articles by id; the prompt quotes their text (sft, rs-sft, grpo and ppo alike).
+    """
+    path = Path(recipe.articles) if recipe.articles else Path(source).with_name("articles_original.json")
+    if not path.is_file():
+        raise DataError(f"LawShift-format records in {source} need their articles: pass --articles FILE "
+                        "(JSON {article id: text})")
+    articles = read_json_strict(path)
+    if not isinstance(articles, dict):
+        raise DataError(f"{path}: expected a JSON object mapping article ids to text")
+    return articles
 
 
 def to_messages(record: dict, kind: str, where: str) -> list[dict]:

@@ -21,8 +21,14 @@ from dataclasses import dataclass
 
 import trl
 
-from lawbench.recipes.preference import PairingArguments, for_trl, load_preference_data
-from lawbench.recipes.runner import RecipeContext, load_model, write_stage_file
+from lawbench.recipes.preference import (
+    PairingArguments,
+    drop_reference_adapter,
+    for_trl,
+    load_preference_data,
+    reference_model,
+)
+from lawbench.recipes.runner import RecipeContext, load_model, resume_arg, save, write_stage_file
 
 __all__ = ["DPOConfig", "train", "reference_model"]
 log = logging.getLogger(__name__)
@@ -37,35 +43,8 @@ class DPOConfig(PairingArguments, trl.DPOConfig):
         self.check_pairing()
 
 
-def reference_model(ctx: RecipeContext, model, peft_config):
-    """The frozen reference to hand TRL, and how the reference log-probabilities are obtained.
-
-    ``None`` wherever TRL needs no copy. For full fine-tuning lawbench loads the copy itself: TRL would
-    reload the path in ``model.config``, which for an adapter merged on load is the bare base model.
-    """
-    from peft import PeftModel
-
-    if isinstance(model, PeftModel):
-        return None, "frozen copy of the input adapter (TRL's 'ref' adapter); no second model"
-    if peft_config is not None:
-        return None, "base model with the LoRA adapter disabled; no second model"
-    if ctx.training.precompute_ref_log_probs:
-        return None, "log-probabilities precomputed with the model before training"
-    reference, _, _ = load_model(ctx)
-    return reference.eval().requires_grad_(False), "second copy of the input model"
-
-
-def drop_reference_adapter(trainer) -> None:
-    """Continuing an adapter, TRL adds a frozen ``ref`` copy of it; the saved policy needs only its own."""
-    model = trainer.accelerator.unwrap_model(trainer.model)
-    if "ref" in getattr(model, "peft_config", {}):
-        model.delete_adapter("ref")
-
-
 def train(ctx: RecipeContext) -> None:
     import datasets
-
-    from lawbench.recipes.sft import resume_arg, save
 
     model, tokenizer, peft_config = load_model(ctx)
     records, described = load_preference_data(ctx.recipe, "pairs", ctx.training)

@@ -27,7 +27,7 @@ from trl import GRPOConfig as TRLGRPOConfig
 
 from lawbench.errors import LawbenchError
 from lawbench.recipes.rl import validate_reward_settings
-from lawbench.recipes.runner import RecipeContext, load_model, write_stage_file
+from lawbench.recipes.runner import RecipeContext, load_model, resume_arg, save, write_stage_file
 
 __all__ = ["GRPOConfig", "train"]
 
@@ -43,7 +43,8 @@ class GRPOConfig(TRLGRPOConfig):
     )
     reward_model: str | None = field(
         default=None,
-        metadata={"help": "Sequence-classification reward model (folder, LoRA adapter or hub id); first in --reward_weights."},
+        metadata={"help": "Sequence-classification reward model (folder, LoRA adapter or hub id); "
+                          "first in --reward_weights."},
     )
 
     def __post_init__(self):
@@ -73,13 +74,13 @@ def train(ctx: RecipeContext) -> None:
 
     from lawbench.recipes.conversation import PLAIN_TEMPLATE
     from lawbench.recipes.rl import load_prompt_rows, rewards_described, rows_dataset
-    from lawbench.recipes.sft import resume_arg, save
 
     if ctx.training.use_vllm and importlib.util.find_spec("vllm") is None:
         raise LawbenchError("--use_vllm needs vLLM and a CUDA GPU: pip install 'lawbench[vllm]' (or drop --use_vllm)")
     model, tokenizer, peft_config = load_model(ctx)
     if tokenizer.chat_template is None:  # a base model: prompts are rendered as plain text
-        ctx.training.chat_template_kwargs = {"chat_template": PLAIN_TEMPLATE, **(ctx.training.chat_template_kwargs or {})}
+        extra = ctx.training.chat_template_kwargs or {}
+        ctx.training.chat_template_kwargs = {"chat_template": PLAIN_TEMPLATE, **extra}
     rows, described = load_prompt_rows(ctx.recipe)
     funcs, processing = reward_sources(ctx, rows)
     trainer = GRPOTrainer(model=model, reward_funcs=funcs, args=ctx.training, train_dataset=rows_dataset(rows),

@@ -21,9 +21,14 @@ from dataclasses import dataclass
 
 import trl
 
-from lawbench.recipes.dpo import drop_reference_adapter, reference_model
-from lawbench.recipes.preference import for_trl, kto_class_balance, load_preference_data
-from lawbench.recipes.runner import RecipeContext, load_model, write_stage_file
+from lawbench.recipes.preference import (
+    drop_reference_adapter,
+    for_trl,
+    kto_class_balance,
+    load_preference_data,
+    reference_model,
+)
+from lawbench.recipes.runner import RecipeContext, load_model, resume_arg, save, write_stage_file
 
 __all__ = ["KTOConfig", "train", "check_class_balance"]
 log = logging.getLogger(__name__)
@@ -55,8 +60,6 @@ def check_class_balance(records: list[dict], config) -> dict:
 def train(ctx: RecipeContext) -> None:
     import datasets
 
-    from lawbench.recipes.sft import resume_arg, save
-
     model, tokenizer, peft_config = load_model(ctx)
     records, described = load_preference_data(ctx.recipe, "unpaired")
     counts = check_class_balance(records, ctx.training)
@@ -64,7 +67,8 @@ def train(ctx: RecipeContext) -> None:
     # case and verdict: shuffle once, reproducibly, so batches mix cases and labels.
     random.Random(ctx.training.seed).shuffle(records)
     reference, how = reference_model(ctx, model, peft_config)
-    log.info("kto: %d desirable, %d undesirable samples; reference: %s", counts["desirable"], counts["undesirable"], how)
+    log.info("kto: %d desirable, %d undesirable samples; reference: %s", counts["desirable"], counts["undesirable"],
+             how)
     trainer = trl.KTOTrainer(model=model, ref_model=reference, args=ctx.training,
                              train_dataset=datasets.Dataset.from_list(for_trl(records, tokenizer)),
                              processing_class=tokenizer, peft_config=peft_config)

@@ -21,6 +21,8 @@ learns from them (:func:`unpaired_from_samples` keeps every distinct answer with
 
 Every record is handed to TRL in conversational form and rendered by TRL with the model's chat
 template (see :func:`for_trl` for why not as pre-rendered strings).
+
+``dpo`` and ``kto`` also share their frozen reference model (:func:`reference_model`) from here.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Optional
 
 from lawbench.errors import DataError, LawbenchError
+from lawbench.recipes.runner import RecipeContext, load_model
 
 RS_SAMPLES_FILE = "sampled.jsonl"  # rs_sft.SAMPLED_FILE (not imported: rs_sft pulls in TRL)
 KTO_RATIO_RANGE = (1.0, 4 / 3)  # TRL's KTO docs: desirable_weight*n_desirable / (undesirable_weight*n_undesirable)
@@ -107,7 +110,8 @@ def preference_record(record: dict, where: str) -> dict:
 def unpaired_record(record: dict, where: str) -> dict:
     """A ``prompt / completion / label`` record in TRL's conversational form."""
     return {"prompt": chat_prompt(record["prompt"], where),
-            "completion": chat_reply(record["completion"], where, "completion"), "label": _label(record["label"], where)}
+            "completion": chat_reply(record["completion"], where, "completion"),
+            "label": _label(record["label"], where)}
 
 
 def split_pairs(pairs: list[dict]) -> list[dict]:
@@ -137,7 +141,8 @@ def _answers_by_case(rows: list[dict], where: str) -> dict[int, dict]:
     for index, row in enumerate(rows):
         if "prompt" not in row:
             raise DataError(f"{where} row {index}: no 'prompt' (the case's chat); it was written by an older "
-                            "lawbench: re-run `lawbench recipe rs-sft` to get a sampled.jsonl that dpo/kto/rm can read")
+                            "lawbench: re-run `lawbench recipe rs-sft` to get a sampled.jsonl that dpo/kto/rm "
+                            "can read")
         case = cases.setdefault(row["case"], {"prompt": chat_prompt(row["prompt"], f"{where} row {index}"),
                                               "accepted": [], "rejected": []})
         answers = case["accepted" if row["accepted"] else "rejected"]
@@ -283,16 +288,19 @@ def load_preference_data(recipe, want: str, pairing: PairingArguments | None = N
             found = [unpaired_record(r, f"{where} record {i}") for i, r in enumerate(loaded.records)]
             stats = {"samples": len(found)}
         else:
-            needs = "prompt/chosen/rejected pairs" + (" or prompt/completion/label samples" if want == "unpaired" else "")
+            needs = "prompt/chosen/rejected pairs"
+            if want == "unpaired":
+                needs += " or prompt/completion/label samples"
             raise DataError(f"{where}: {loaded.format} records are not preference data; this recipe needs {needs}, "
                             "or rs-sft's output (its folder or sampled.jsonl) to build them from")
         records += found
         described.append({"source": given, "format": loaded.format, "records": len(loaded.records),
                           "fingerprint": loaded.fingerprint, **stats})
     if not records:
-        raise LawbenchError(f"no {'pairs' if want == 'pairs' else 'samples'} in {', '.join(recipe.dataset)}: every case "
-                            "had only accepted or only rejected answers, so nothing was trained; sample more answers per "
-                            "case in rs-sft (--rs_num_samples) or use kto, which needs no pairs")
+        raise LawbenchError(f"no {'pairs' if want == 'pairs' else 'samples'} in {', '.join(recipe.dataset)}: "
+                            "every case had only accepted or only rejected answers, so nothing was trained; "
+                            "sample more answers per case in rs-sft (--rs_num_samples) or use kto, "
+                            "which needs no pairs")
     return records, described
 
 
@@ -313,3 +321,29 @@ def for_trl(records: list[dict], tokenizer) -> list[dict]:
     from lawbench.recipes.conversation import PLAIN_TEMPLATE
 
     return [{**record, "chat_template_kwargs": {"chat_template": PLAIN_TEMPLATE}} for record in records]
+
+
+# --------------------------------------------------------------------------- the reference model (dpo, kto)
+def reference_model(ctx: RecipeContext, model, peft_config):
+    """The frozen reference to hand TRL, and how the reference log-probabilities are obtained.
+
+    ``None`` wherever TRL needs no copy. For full fine-tuning lawbench loads the copy itself: TRL would
+    reload the path in ``model.config``, which for an adapter merged on load is the bare base model.
+    """
+    from peft import PeftModel
+
+    if isinstance(model, PeftModel):
+        return None, "frozen copy of the input adapter (TRL's 'ref' adapter); no second model"
+    if peft_config is not None:
+        return None, "base model with the LoRA adapter disabled; no second model"
+    if ctx.training.precompute_ref_log_probs:
+        return None, "log-probabilities precomputed with the model before training"
+    reference, _, _ = load_model(ctx)
+    return reference.eval().requires_grad_(False), "second copy of the input model"
+
+
+def drop_reference_adapter(trainer) -> None:
+    """Continuing an adapter, TRL adds a frozen ``ref`` copy of it; the saved policy needs only its own."""
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    if "ref" in getattr(model, "peft_config", {}):
+        model.delete_adapter("ref")

@@ -28,7 +28,7 @@ from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
 from lawbench.errors import LawbenchError
 from lawbench.recipes.data import load_records, to_text
-from lawbench.recipes.runner import RecipeContext, load_model, write_stage_file
+from lawbench.recipes.runner import RecipeContext, load_model, resume_arg, save, write_stage_file
 
 log = logging.getLogger(__name__)
 CHANNEL = "channel"
@@ -151,7 +151,8 @@ class ChannelLossTrainer(SFTTrainer):
 
     def log(self, logs: dict, *args, **kwargs) -> None:
         if "loss" in logs and self._channel_tokens:
-            totals = torch.tensor([[self._channel_loss[c], self._channel_tokens[c]] for c in range(len(self.channel_names))],
+            channels = range(len(self.channel_names))
+            totals = torch.tensor([[self._channel_loss[c], self._channel_tokens[c]] for c in channels],
                                   device=self.accelerator.device)
             totals = self.accelerator.reduce(totals, reduction="sum")
             for index, name in enumerate(self.channel_names):
@@ -164,8 +165,6 @@ class ChannelLossTrainer(SFTTrainer):
 
 
 def train(ctx: RecipeContext) -> None:
-    from lawbench.recipes.sft import resume_arg, save
-
     if ctx.training.packing:
         raise LawbenchError("pt packs each source itself (so every block has one channel): drop --packing")
     model, tokenizer, peft_config = load_model(ctx)

@@ -24,7 +24,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from lawbench.errors import DataError, LawbenchError, ModelError, first_line
+from lawbench.errors import DataError, LawbenchError, first_line
 from lawbench.metrics.rewards import REWARD_FUNCS, RewardFunc
 from lawbench.recipes.data import load_records
 
@@ -54,17 +54,18 @@ def _prompt_row(record: dict, where: str) -> dict:
     if isinstance(prompt, str) and prompt.strip():
         messages = [{"role": "user", "content": prompt}]
     elif isinstance(prompt, list) and prompt and all(
-            isinstance(m, dict) and m.get("role") in ("system", "user", "assistant") and isinstance(m.get("content"), str)
-            for m in prompt) and prompt[-1]["role"] == "user":
+            isinstance(m, dict) and m.get("role") in ("system", "user", "assistant")
+            and isinstance(m.get("content"), str) for m in prompt) and prompt[-1]["role"] == "user":
         messages = prompt
     else:
-        raise DataError(f"{where}: 'prompt' must be text or a list of {{role, content}} messages ending with a user turn")
+        raise DataError(f"{where}: 'prompt' must be text or a list of {{role, content}} messages "
+                        "ending with a user turn")
     return {**{k: v for k, v in record.items() if k != "prompt"}, "prompt": messages}
 
 
 def load_prompt_rows(recipe) -> tuple[list[dict], list[dict]]:
     """Every ``--dataset`` record as a prompt row, plus a description of each dataset for the stage file."""
-    from lawbench.recipes.rs_sft import source_cases
+    from lawbench.recipes.cases import source_cases
 
     rows: list[dict] = []
     described = []
@@ -80,8 +81,9 @@ def load_prompt_rows(recipe) -> tuple[list[dict], list[dict]]:
         elif loaded.format in ("prompt", "prompt_response"):
             rows += [_prompt_row(r, f"{source} record {i}") for i, r in enumerate(loaded.records)]
         else:
-            raise DataError(f"{source}: RL recipes need prompts: LawShift cases, LawBench 3-4/3-5 records, multiple-choice "
-                            f"questions (question, A-D, answer) or 'prompt' records; got {loaded.format} records")
+            raise DataError(f"{source}: RL recipes need prompts: LawShift cases, LawBench 3-4/3-5 records, "
+                            "multiple-choice questions (question, A-D, answer) or 'prompt' records; "
+                            f"got {loaded.format} records")
         described.append({"source": source, "format": loaded.format, "records": len(loaded.records),
                           "fingerprint": loaded.fingerprint})
     return rows, described
@@ -116,7 +118,8 @@ def reward_functions(names: list[str]) -> list[RewardFunc]:
             continue
         module_name, _, attr = name.rpartition(".")
         if not module_name:
-            raise LawbenchError(f"unknown reward '{name}'; choose from {', '.join(REWARD_FUNCS)} or give module.function")
+            raise LawbenchError(f"unknown reward '{name}'; choose from {', '.join(REWARD_FUNCS)} "
+                                "or give module.function")
         if str(Path.cwd()) not in sys.path:
             sys.path.insert(0, str(Path.cwd()))
         try:
@@ -143,28 +146,20 @@ def check_rewards_apply(names: list[str], rows: list[dict]) -> None:
         if all(p is None for p in row_probes):
             row = rows[index]
             raise LawbenchError(f"no reward in --reward_funcs {' '.join(names)} applies to row {index} "
-                                f"(task {row.get('task')!r}): add choice for multiple-choice data, charge/term for cases")
+                                f"(task {row.get('task')!r}): add choice for multiple-choice data, "
+                                "charge/term for cases")
 
 
 def load_reward_model(path: str, trust_remote_code: bool = False, dtype: Any = None):
     """A sequence-classification reward model and its tokenizer, frozen (a LoRA adapter is merged into its base)."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from lawbench.models.load import TOKENIZER_FILES
-    from lawbench.models.resolve import ModelOptions, resolve_model
+    from lawbench.models.load import load_pretrained, resolve_local_model
 
-    resolved = resolve_model(ModelOptions(path, trust_remote_code=trust_remote_code))
-    if resolved.kind == "api":
-        raise ModelError("--reward_model must be a local or hub sequence-classification model")
-    tokenizer_dir = resolved.adapter if resolved.adapter and any(
-        (Path(resolved.adapter) / f).is_file() for f in TOKENIZER_FILES) else resolved.path
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, trust_remote_code=trust_remote_code)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            resolved.path, num_labels=1, trust_remote_code=trust_remote_code, dtype=dtype or torch.float32)
-    except (OSError, ValueError) as err:
-        raise ModelError(f"cannot load reward model '{path}': {first_line(err)}") from None
+    resolved = resolve_local_model(path, "--reward_model must be a local or hub sequence-classification model",
+                                   trust_remote_code=trust_remote_code)
+    model, tokenizer = load_pretrained(resolved, dtype=dtype or torch.float32, trust_remote_code=trust_remote_code,
+                                       sequence_classifier=True, error_label=f"reward model '{path}'")
     if resolved.adapter:
         from peft import PeftModel
 
@@ -184,8 +179,9 @@ def reward_model_texts(tokenizer, prompts: list, completions: list[str]) -> list
         if isinstance(prompt, str):
             texts.append(prompt + completion)
         else:
-            texts.append(tokenizer.apply_chat_template(prompt + [{"role": "assistant", "content": completion}],
-                                                       tokenize=False, chat_template=tokenizer.chat_template or PLAIN_TEMPLATE))
+            chat = prompt + [{"role": "assistant", "content": completion}]
+            texts.append(tokenizer.apply_chat_template(chat, tokenize=False,
+                                                       chat_template=tokenizer.chat_template or PLAIN_TEMPLATE))
     return texts
 
 
@@ -210,7 +206,8 @@ def validate_reward_settings(config) -> None:
     names = list(config.reward_funcs)
     unknown = [name for name in names if name not in REWARD_FUNCS and "." not in name]
     if unknown:
-        raise ValueError(f"unknown reward '{unknown[0]}'; choose from {', '.join(REWARD_FUNCS)} or give module.function")
+        raise ValueError(f"unknown reward '{unknown[0]}'; choose from {', '.join(REWARD_FUNCS)} "
+                         "or give module.function")
     sources = len(names) + (1 if config.reward_model else 0)
     if sources == 0:
         raise ValueError("no reward: give --reward_funcs and/or --reward_model")

@@ -29,9 +29,10 @@ from pathlib import Path
 import trl
 
 from lawbench.errors import ModelError
+from lawbench.models.load import default_device, merge_adapter
 from lawbench.recipes.preference import PairingArguments, chat_prompt, chat_reply, for_trl, load_preference_data
 from lawbench.recipes.registry import STAGE_FILE
-from lawbench.recipes.runner import RecipeContext, load_model, merge_adapter, write_stage_file
+from lawbench.recipes.runner import RecipeContext, load_model, resume_arg, save, write_stage_file
 
 __all__ = ["RewardConfig", "train", "load_reward_model", "reward_scores"]
 log = logging.getLogger(__name__)
@@ -58,7 +59,6 @@ def train(ctx: RecipeContext) -> None:
     import datasets
 
     from lawbench.models.resolve import ModelOptions, resolve_model
-    from lawbench.recipes.sft import resume_arg, save
 
     model, tokenizer, peft_config = load_model(ctx, for_sequence_classification=True)
     head = head_name(model)
@@ -109,8 +109,9 @@ def load_reward_model(path: str, dtype=None, device: str | None = None):
         model = PeftModel.from_pretrained(model, str(folder))  # the LoRA weights and the trained score head
     else:
         model = AutoModelForSequenceClassification.from_pretrained(folder, **kwargs)
-    model.config.pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    return model.to(device or ("cuda" if torch.cuda.is_available() else "cpu")).eval(), tokenizer
+    pad = tokenizer.pad_token_id
+    model.config.pad_token_id = pad if pad is not None else tokenizer.eos_token_id
+    return model.to(device or default_device()).eval(), tokenizer
 
 
 def reward_scores(model, tokenizer, prompts: list, completions: list, batch_size: int = 8) -> list[float]:

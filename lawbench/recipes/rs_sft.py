@@ -29,10 +29,10 @@ from pathlib import Path
 
 from trl import SFTConfig
 
-from lawbench.errors import DataError, LawbenchError
-from lawbench.metrics import expected_outcome, judgment_correct, parse_judgment
+from lawbench.errors import LawbenchError
+from lawbench.recipes.cases import Case, source_cases
 from lawbench.recipes.data import load_records
-from lawbench.recipes.runner import RecipeContext, load_model, write_stage_file
+from lawbench.recipes.runner import RecipeContext, load_model, resume_arg, save, write_stage_file
 from lawbench.utils.io import atomic_write_json, atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,8 @@ class RSSFTConfig(SFTConfig):
     rs_top_p: float = field(default=0.95, metadata={"help": "Nucleus sampling threshold."})
     rs_max_new_tokens: int = field(default=512, metadata={"help": "Longest sampled answer, in tokens."})
     rs_batch_size: int = field(default=4, metadata={"help": "Cases per generate() call (each yields rs_num_samples)."})
-    rs_use_vllm: bool = field(default=False, metadata={"help": "Sample with vLLM (needs `pip install lawbench[vllm]`)."})
+    rs_use_vllm: bool = field(default=False,
+                              metadata={"help": "Sample with vLLM (needs `pip install lawbench[vllm]`)."})
     rs_seed: int = field(default=0, metadata={"help": "Sampling seed."})
 
     def __post_init__(self):
@@ -60,25 +61,6 @@ class RSSFTConfig(SFTConfig):
             raise ValueError("rs-sft weights each example; packing would mix them: drop --packing")
 
 
-@dataclass
-class Case:
-    """One training case: the chat to answer and how to judge an answer."""
-
-    messages: list[dict]
-    kind: str  # "lawshift" or "lawbench_term"
-    gold: dict
-
-    def accepts(self, response: str) -> bool:
-        if self.kind == "lawshift":
-            outcome = expected_outcome(self.gold["charge"], self.gold["prison_time"], "original", "V")
-            return judgment_correct(parse_judgment(response), outcome)
-        # The strict reading of the LawBench 3-4/3-5 scorer: its compatible reading misreads terms such
-        # as 1年6个月 (as 6), and answers accepted under a misreading would teach the wrong term.
-        from lawbench.metrics.lawbench_oc.terms import strict_months
-
-        return strict_months(response) == self.gold["months"]
-
-
 def load_cases(recipe) -> tuple[list[Case], list[dict]]:
     cases, described = [], []
     for source in recipe.dataset:
@@ -87,36 +69,6 @@ def load_cases(recipe) -> tuple[list[Case], list[dict]]:
         described.append({"source": source, "format": loaded.format, "records": len(loaded.records),
                           "fingerprint": loaded.fingerprint})
     return cases, described
-
-
-def source_cases(loaded, recipe) -> list[Case]:
-    """The cases of one loaded dataset (LawShift-format or LawBench 3-4/3-5 records; grpo and ppo reuse this)."""
-    from lawbench.recipes.sft import lawshift_articles
-    from lawbench.tasks.lawshift.data import case_messages, validate_records
-
-    source = loaded.source
-    if loaded.format == "lawshift":
-        validate_records(loaded.records, Path(source))
-        articles = lawshift_articles(recipe, source)
-        return [Case(case_messages(r, articles), "lawshift", {"charge": r["charge"], "prison_time": r["prison_time"]})
-                for r in loaded.records]
-    if loaded.format == "lawbench":
-        from lawbench.metrics.lawbench_oc.base import RefFormatError
-        from lawbench.metrics.lawbench_oc.terms import gold_months
-
-        cases = []
-        for index, record in enumerate(loaded.records):
-            try:
-                months = gold_months(index, str(record["answer"]).strip())
-            except RefFormatError:
-                months = None
-            if months is None:  # death / life, or not a term record: LawBench scores no term for it
-                raise DataError(f"{source} record {index}: expected a LawBench 3-4 / 3-5 record whose answer "
-                                f"is '刑期:N个月', got {str(record['answer'])[:30]!r}")
-            cases.append(Case([{"role": "user", "content": f"{record['instruction']}\n{record['question']}"}],
-                              "lawbench_term", {"months": months}))
-        return cases
-    raise DataError(f"{source}: rs-sft needs LawShift-format or LawBench 3-4/3-5 records, got {loaded.format}")
 
 
 # --------------------------------------------------------------------------- sampling
@@ -213,7 +165,7 @@ def run_sampling(ctx: RecipeContext, model, tokenizer, cases: list[Case]) -> tup
 def train(ctx: RecipeContext) -> None:
     from accelerate import PartialState
 
-    from lawbench.recipes.sft import resume_arg, save, tokenized_dataset
+    from lawbench.recipes.conversation import tokenized_dataset
     from lawbench.recipes.weighted import WEIGHT, WeightedSFTTrainer
 
     model, tokenizer, peft_config = load_model(ctx)
@@ -231,7 +183,8 @@ def train(ctx: RecipeContext) -> None:
         raise LawbenchError(
             f"rejection sampling accepted none of {stats['generations']} answers to {stats['cases']} cases, so there "
             f"is nothing to train on (no training run started); see {out / SAMPLED_FILE}. Try more samples "
-            "(--rs_num_samples), a different temperature, or a model that already answers in the <answer> format (sft first)"
+            "(--rs_num_samples), a different temperature, or a model that already answers in the <answer> format "
+            "(sft first)"
         )
     chats = [cases[row["case"]].messages + [{"role": "assistant", "content": row["response"]}] for row in kept]
     dataset = tokenized_dataset(tokenizer, chats, ctx.training.max_length, {WEIGHT: [row["weight"] for row in kept]})

@@ -10,6 +10,9 @@ A ``--config`` YAML sets defaults; the command line wins.
 ``OUT`` ends up holding the model (or the LoRA adapter), the tokenizer, ``trainer_state.json`` and
 ``lawbench_stage.json`` (stage, parent, input model, dataset fingerprint, resolved configuration).
 With ``--then-eval`` the trained model is scored on the task suite and the run records stage and parent.
+
+Recipes share what is here: :func:`load_model` (on :mod:`lawbench.models.load`), :func:`save` and
+:func:`resume_arg` around TRL's trainers, and :func:`write_stage_file`; no recipe imports another.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from lawbench import __version__
-from lawbench.errors import LawbenchError, ModelError, first_line
+from lawbench.errors import LawbenchError, first_line
 from lawbench.recipes.registry import BASE_STAGE, STAGE_FILE, get_recipe
 from lawbench.utils.io import atomic_write_json
 
 log = logging.getLogger(__name__)
-
+# Without a GPU: parse fails with this before any model loads (bitsandbytes quantises on CUDA only).
+QLORA_NEEDS_CUDA = ("--load_in_4bit / --load_in_8bit (QLoRA) need a CUDA GPU and none is visible; "
+                    "drop the flag to train unquantised (add --use_peft for LoRA)")
 
 
 @dataclass
@@ -87,13 +92,10 @@ def parse(name: str, argv: list[str]) -> RecipeContext:
 
 
 def _cpu_defaults(training, model_args) -> None:
-    import torch
+    from lawbench.models.load import require_cuda
 
-    if torch.cuda.is_available():
-        return
     if model_args.load_in_4bit or model_args.load_in_8bit:
-        raise ModelError("--load_in_4bit / --load_in_8bit (QLoRA) need a CUDA GPU and none is visible; "
-                         "drop the flag to train unquantised (add --use_peft for LoRA)")
+        require_cuda(QLORA_NEEDS_CUDA)
 
 
 def input_stage(model: str) -> str | None:
@@ -110,46 +112,31 @@ def input_stage(model: str) -> str | None:
 def load_model(ctx: RecipeContext, for_sequence_classification: bool = False):
     """Model and tokenizer to train, and the LoRA config to apply (``None`` when continuing an adapter).
 
-    An adapter given as ``--model`` keeps training (``--use_peft``) or is merged into its base first.
+    Loaded by :func:`lawbench.models.load.load_pretrained` in ``--dtype`` (``auto``: bf16 on a CUDA GPU that
+    has it, else float32), 4-bit or 8-bit with ``--load_in_4bit`` / ``--load_in_8bit``. An adapter given as
+    ``--model`` keeps training (``--use_peft``) or is merged into its base first.
     """
-    import torch
     from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
     from trl import get_peft_config, get_quantization_config
 
-    from lawbench.models.load import TOKENIZER_FILES
-    from lawbench.models.resolve import ModelOptions, resolve_model
+    from lawbench.models import load
 
     model_args, training = ctx.model_args, ctx.training
-    resolved = resolve_model(ModelOptions(ctx.recipe.model, trust_remote_code=training.trust_remote_code))
-    if resolved.kind == "api":
-        raise ModelError("recipes train local or hub models, not API models")
-    dtype = model_args.dtype if model_args.dtype not in (None, "auto") else (
-        "bfloat16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "float32")
-    kwargs: dict[str, Any] = {"dtype": getattr(torch, dtype), "trust_remote_code": training.trust_remote_code}
-    if model_args.model_revision and model_args.model_revision != "main":
-        kwargs["revision"] = model_args.model_revision
+    resolved = load.resolve_local_model(ctx.recipe.model, "recipes train local or hub models, not API models",
+                                        trust_remote_code=training.trust_remote_code)
     quantization = get_quantization_config(model_args)
     if quantization is not None:
-        if importlib.util.find_spec("bitsandbytes") is None:
-            raise ModelError("--load_in_4bit needs bitsandbytes: pip install 'lawbench[bnb]'")
-        kwargs.update(quantization_config=quantization, device_map={"": torch.cuda.current_device()})
-    tokenizer_dir = resolved.adapter if resolved.adapter and any(
-        (Path(resolved.adapter) / f).is_file() for f in TOKENIZER_FILES) else resolved.path
-    auto = AutoModelForSequenceClassification if for_sequence_classification else AutoModelForCausalLM
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, trust_remote_code=training.trust_remote_code)
-        model = auto.from_pretrained(resolved.path, **({"num_labels": 1} if for_sequence_classification else {}),
-                                     **kwargs)
-    except (OSError, ValueError) as err:
-        raise ModelError(f"cannot load model '{resolved.path}': {first_line(err)}") from None
+        load.check_4bit_available("--load_in_4bit", QLORA_NEEDS_CUDA)
+    model, tokenizer = load.load_pretrained(
+        resolved, dtype=load.choose_dtype(model_args.dtype, load.default_device(), training=True),
+        trust_remote_code=training.trust_remote_code, quantization=quantization,
+        revision=model_args.model_revision if model_args.model_revision != "main" else None,
+        sequence_classifier=for_sequence_classification)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if getattr(model.config, "pad_token_id", None) is None:
         model.config.pad_token_id = tokenizer.pad_token_id
-    from lawbench.models.load import tune_cpu_threads
-
-    tune_cpu_threads(model)
+    load.tune_cpu_threads(model)
     peft_config = get_peft_config(model_args)
     if resolved.adapter:
         # A policy's adapter cannot keep training as a reward model (no score head): merge it first.
@@ -158,21 +145,28 @@ def load_model(ctx: RecipeContext, for_sequence_classification: bool = False):
             model = PeftModel.from_pretrained(model, resolved.adapter, is_trainable=True)
             peft_config = None
         else:
-            model = merge_adapter(model, resolved.adapter)
+            model = load.merge_adapter(model, resolved.adapter)
     return model, tokenizer, peft_config
 
 
-def merge_adapter(model, adapter: str):
-    """``model`` with the LoRA adapter in ``adapter`` merged into its weights.
+# --------------------------------------------------------------------------- around TRL's trainers
+def save(trainer, tokenizer, ctx: RecipeContext) -> None:
+    """The trained model (or adapter), its tokenizer and ``trainer_state.json`` in ``--output-dir``."""
+    out = Path(ctx.training.output_dir)
+    trainer.save_model(str(out))
+    tokenizer.save_pretrained(str(out))
+    trainer.save_state()  # OUT/trainer_state.json: the log history the leaderboard plots
 
-    The adapter's task type is ignored, so a policy's (causal-LM) adapter also merges into the same
-    base loaded as a sequence classifier (the reward model's starting point).
+
+def resume_arg(training):
+    """``--resume_from_checkpoint`` for ``trainer.train``: ``true`` / ``last`` mean the latest checkpoint.
+
+    >>> from types import SimpleNamespace as Args
+    >>> resume_arg(Args(resume_from_checkpoint="last")), resume_arg(Args(resume_from_checkpoint="out/checkpoint-5"))
+    (True, 'out/checkpoint-5')
     """
-    from peft import PeftConfig, PeftModel
-
-    config = PeftConfig.from_pretrained(adapter)
-    config.task_type = None  # plain PeftModel: the causal-LM wrapper would demand generation methods
-    return PeftModel.from_pretrained(model, adapter, config=config).merge_and_unload()
+    value = training.resume_from_checkpoint
+    return True if isinstance(value, str) and value.lower() in ("true", "last") else value
 
 
 # --------------------------------------------------------------------------- lineage and evaluation
@@ -213,7 +207,8 @@ def then_eval(ctx: RecipeContext):
     recipe = ctx.recipe
     out = Path(ctx.training.output_dir)
     config = EvalConfig(
-        model=ModelOptions(str(out), trust_remote_code=ctx.training.trust_remote_code, batch_size=recipe.eval_batch_size),
+        model=ModelOptions(str(out), trust_remote_code=ctx.training.trust_remote_code,
+                           batch_size=recipe.eval_batch_size),
         tasks=recipe.tasks,
         data_dir=recipe.data_dir,
         limit=int(recipe.limit) if recipe.limit and recipe.limit >= 1 else recipe.limit,

@@ -17,26 +17,11 @@ from pathlib import Path
 
 from trl import SFTConfig, SFTTrainer
 
-from lawbench.errors import DataError
-from lawbench.recipes.conversation import tokenize_conversation
-from lawbench.recipes.data import LoadedData, load_records, to_messages
-from lawbench.recipes.runner import RecipeContext, load_model, write_stage_file
+from lawbench.recipes.conversation import tokenized_dataset
+from lawbench.recipes.data import LoadedData, lawshift_articles, load_records, to_messages
+from lawbench.recipes.runner import RecipeContext, load_model, resume_arg, save, write_stage_file
 
 __all__ = ["SFTConfig", "train", "load_conversations"]
-
-
-def lawshift_articles(recipe, source: str) -> dict[str, str]:
-    """``--articles`` file, or the ``articles_original.json`` beside a LawShift ``original.json``."""
-    from lawbench.utils.io import read_json_strict
-
-    path = Path(recipe.articles) if recipe.articles else Path(source).with_name("articles_original.json")
-    if not path.is_file():
-        raise DataError(f"LawShift-format records in {source} need their articles: pass --articles FILE "
-                        "(JSON {article id: text})")
-    articles = read_json_strict(path)
-    if not isinstance(articles, dict):
-        raise DataError(f"{path}: expected a JSON object mapping article ids to text")
-    return articles
 
 
 def record_messages(loaded: LoadedData, index: int, record, articles: dict | None) -> list[dict]:
@@ -59,31 +44,6 @@ def load_conversations(recipe) -> tuple[list[list[dict]], list[dict]]:
         described.append({"source": source, "format": loaded.format, "records": len(loaded.records),
                           "fingerprint": loaded.fingerprint})
     return chats, described
-
-
-def tokenized_dataset(tokenizer, chats: list[list[dict]], max_length: int | None, extra: dict | None = None):
-    """A ``datasets.Dataset`` of ``input_ids`` + ``assistant_masks`` (+ extra columns such as weights)."""
-    import datasets
-
-    rows = [tokenize_conversation(tokenizer, chat, max_length) for chat in chats]
-    empty = [i for i, row in enumerate(rows) if not any(row["assistant_masks"])]
-    if empty:
-        raise DataError(f"{len(empty)} record(s) have no answer tokens left after truncation to max_length={max_length} "
-                        f"(first: record {empty[0]}); raise --max_length")
-    columns = {"input_ids": [r["input_ids"] for r in rows], "assistant_masks": [r["assistant_masks"] for r in rows]}
-    return datasets.Dataset.from_dict({**columns, **(extra or {})})
-
-
-def save(trainer, tokenizer, ctx: RecipeContext) -> None:
-    out = Path(ctx.training.output_dir)
-    trainer.save_model(str(out))
-    tokenizer.save_pretrained(str(out))
-    trainer.save_state()  # OUT/trainer_state.json: the log history the leaderboard plots
-
-
-def resume_arg(training):
-    value = training.resume_from_checkpoint
-    return True if isinstance(value, str) and value.lower() in ("true", "last") else value
 
 
 def train(ctx: RecipeContext) -> None:
