@@ -3,7 +3,7 @@
 Public API (imported lazily, so ``import lawbench`` and ``lawbench --help`` stay fast)::
 
     from lawbench import run_eval, EvalConfig, ModelOptions
-    from lawbench.metrics import parse_judgment, score_case
+    from lawbench.metrics import Score, parse_judgment, score_case, score_judgment
 """
 
 __version__ = "0.1.0"
@@ -14,6 +14,8 @@ _LAZY = {
     "ModelOptions": ("lawbench.models.resolve", "ModelOptions"),
     "parse_judgment": ("lawbench.metrics.judgment", "parse_judgment"),
     "score_case": ("lawbench.metrics.lawshift", "score_case"),
+    "score_judgment": ("lawbench.metrics.lawshift", "score_judgment"),
+    "Score": ("lawbench.metrics.score", "Score"),
     "LawbenchError": ("lawbench.errors", "LawbenchError"),
 }
 
