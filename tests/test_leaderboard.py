@@ -87,7 +87,8 @@ def test_lineage_is_a_depth_first_walk_with_recipe_sibling_order():
 def test_columns_follow_lineage_and_cells_match_results(built, runs_dir):
     data, _ = built
     assert [(s["id"], s["parent"], s["root"]) for s in data["stages"]] == [
-        ("base", None, "base"), ("pt", "base", "base"), ("sft", "pt", "base"), ("dpo", "sft", "base"), ("kto", "sft", "base")]
+        ("base", None, "base"), ("pt", "base", "base"), ("sft", "pt", "base"), ("dpo", "sft", "base"),
+        ("kto", "sft", "base")]
     results = json.loads((runs_dir / "sft" / f"results_{DATE}.json").read_text(encoding="utf-8"))["results"]
     for node, metric in (("mc_demo_statutes", "acc"), ("mc_demo", "acc"), ("lawshift", "verdict_acc"),
                          ("lawshift", "shift_gap_verdict_acc")):
@@ -137,7 +138,8 @@ def test_transitions_partition_the_shared_items(built, runs_dir):
     assert kinds["fixed"] == [i for i in sorted(pt) if pt[i]["acc"] == 0 and sft[i]["acc"] == 1]
     assert kinds["broken"] == [i for i in sorted(pt) if pt[i]["acc"] == 1 and sft[i]["acc"] == 0]
     assert sorted(sum(kinds.values(), [])) == sorted(pt)
-    assert "term_score" not in next(iter(data["transitions"]["lawshift_term_up_poisoned"]))["metrics"]  # not right/wrong
+    # not right/wrong
+    assert "term_score" not in next(iter(data["transitions"]["lawshift_term_up_poisoned"]))["metrics"]
 
 
 # ---------------------------------------------------------------- LawShift
@@ -175,7 +177,8 @@ def test_lawshift_blocks_are_paired_cases(built, runs_dir):
     assert table["rr"] == sum(original[i]["verdict_acc"] * poisoned[i]["verdict_acc"] for i in original)
     gap_change = view["stages"]["dpo"]["vs_parent"]["pooled"]
     assert gap_change["status"] == "ok" and gap_change["n"] == 24
-    assert all(view["stages"][s]["rescored_differ"] == 0 and view["stages"][s]["unpaired"] == 0 for s in view["stages"])
+    assert all(view["stages"][s]["rescored_differ"] == 0 and view["stages"][s]["unpaired"] == 0
+               for s in view["stages"])
 
 
 # ---------------------------------------------------------------- drill-down, curves, site
@@ -197,7 +200,8 @@ def test_training_curves_group_channels(built):
     data, _ = built
     assert set(data["curves"]) == {"pt", "sft", "dpo", "kto"}
     pt = {c["title"]: c for c in data["curves"]["pt"]["charts"]}
-    assert list(pt)[:2] == ["loss", "loss per channel"] and set(pt["loss per channel"]["series"]) == {"loss/statutes", "loss/judgments"}
+    assert list(pt)[:2] == ["loss", "loss per channel"] and set(pt["loss per channel"]["series"]) == {
+        "loss/statutes", "loss/judgments"}
     assert "kl" in {c["title"] for c in data["curves"]["dpo"]["charts"]}
     assert data["curves"]["pt"]["source"] == "checkpoints/pt/trainer_state.json"
 
@@ -206,11 +210,13 @@ def test_site_is_deterministic_self_contained_and_escaped(runs_dir, tmp_path):
     first = build_site(runs_dir, tmp_path / "a", iters=ITERS)
     build_site(runs_dir, tmp_path / "b", iters=ITERS)
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
-    assert [str(f) for f in files] == [".nojekyll", "exports/overview.csv", "exports/overview.md", "exports/overview.tex", "index.html"]
+    assert [str(f) for f in files] == [".nojekyll", "exports/overview.csv", "exports/overview.md",
+                                       "exports/overview.tex", "index.html"]
     for name in files:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     page = first.read_text(encoding="utf-8")
-    assert len(re.findall(r"<script\b", page)) == 3 and not re.search(r"<(script|link|img|iframe)[^>]*\s(src|href)=", page)
+    assert (len(re.findall(r"<script\b", page)) == 3
+            and not re.search(r"<(script|link|img|iframe)[^>]*\s(src|href)=", page))
     for payload in PAYLOADS:
         assert payload not in page  # only ever embedded as \u003c-escaped JSON
     assert "<img" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
@@ -229,7 +235,8 @@ def test_exports(built):
     md = data["exports"]["md"]
     assert md.startswith("| task | metric | base | pt | sft | dpo | kto |") and "(n/c)" in md
     tex = data["exports"]["tex"]
-    assert "\\begin{tabular}{llrrrrr}" in tex and "mc\\_demo\\_cases" in tex and "mc_demo" not in tex.replace("\\_", "")
+    assert ("\\begin{tabular}{llrrrrr}" in tex and "mc\\_demo\\_cases" in tex
+            and "mc_demo" not in tex.replace("\\_", ""))
 
 
 # ---------------------------------------------------------------- inputs: newest file, plain lm-eval, errors
@@ -281,7 +288,8 @@ def test_site_from_real_eval_runs(tiny_model, lawshift_dir, tmp_path):
     assert [(s["id"], s["parent"]) for s in data["stages"]] == [("base", None), ("sft", "base")]
     results = json.loads(next((tmp_path / "runs" / "sft").glob("results_*.json")).read_text(encoding="utf-8"))
     for r in data["rows"]:
-        assert r["cells"]["sft"]["score"] == pytest.approx(results["results"][r["node"]][f"{r['metric']},{r['filter']}"], abs=1e-6)
+        assert r["cells"]["sft"]["score"] == pytest.approx(
+            results["results"][r["node"]][f"{r['metric']},{r['filter']}"], abs=1e-6)
         change = r["vs_parent"]["sft"]
         assert change["status"] == "ok" and change["diff"] == 0 and not change["significant"]
     assert data["lawshift"]["types"] == ["V", "NV", "TU"]

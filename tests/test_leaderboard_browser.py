@@ -118,7 +118,8 @@ def test_overview_shows_scores_changes_and_the_guard(page, site):
     assert p.locator('#overview-table thead th[data-stage="kto"]').count() == 0
     p.select_option("#group-select", "mc_demo")
     p.wait_for_function("location.hash.includes('group=mc_demo')")
-    assert sorted(p.locator("#overview-table tbody td.task").all_inner_texts()) == ["mc_demo", "mc_demo_cases", "mc_demo_statutes"]
+    assert sorted(p.locator("#overview-table tbody td.task").all_inner_texts()) == ["mc_demo", "mc_demo_cases",
+                                                                                   "mc_demo_statutes"]
 
 
 def test_transition_list_and_drill_down(page, site):
@@ -133,12 +134,14 @@ def test_transition_list_and_drill_down(page, site):
     cards = p.locator("#item-list .item-card")
     assert [int(c) for c in cards.evaluate_all("cs => cs.map(c => c.dataset.doc)")] == fixed
     first = cards.first
-    assert first.locator('.side[data-stage="pt"] .answer').inner_text() != first.locator('.side[data-stage="sft"] .answer').inner_text()
+    assert (first.locator('.side[data-stage="pt"] .answer').inner_text()
+            != first.locator('.side[data-stage="sft"] .answer').inner_text())
     assert first.locator('.side[data-stage="sft"] table.scores').inner_text().replace("\t", " ").find("acc 1.000") >= 0
 
     first.locator("h3 a").click()
     p.wait_for_selector("#item-view")
-    assert p.locator("#item-view tbody tr").evaluate_all("rs => rs.map(r => r.dataset.stage)") == ["base", "pt", "sft", "dpo", "kto"]
+    assert p.locator("#item-view tbody tr").evaluate_all("rs => rs.map(r => r.dataset.stage)") == [
+        "base", "pt", "sft", "dpo", "kto"]
     assert p.locator('#item-view tr[data-stage="sft"] td[data-metric="acc"]').inner_text() == "1.000"
     assert p.locator("#item-view code.gold").inner_text() == str(fixed[0] % 4)
 
@@ -155,7 +158,8 @@ def test_lawshift_view(page, site):
                                 ("+" if gap > 0 else "−" if gap < 0 else "") + f"{abs(gap):.3f}"]
     kinds = ("rr", "rw", "wr", "ww")
     box = p.locator('#lawshift-2x2 .twobytwo[data-stage="dpo"]')
-    assert [box.locator(f'td[data-cell="{k}"]').inner_text() for k in kinds] == [str(verdict["table"][k]) for k in kinds]
+    assert [box.locator(f'td[data-cell="{k}"]').inner_text() for k in kinds] == [str(verdict["table"][k])
+                                                                                for k in kinds]
     stale = p.locator('#lawshift-stale tr[data-block="pooled"] td[data-stage="dpo"] .ci').inner_text()
     assert stale.startswith(f'{pooled["stale"]["k"]}/{pooled["stale"]["n"]}')
     assert p.locator('#lawshift-stale tr[data-block="type:V"] td').nth(1).inner_text() == "n/a"
@@ -170,7 +174,8 @@ def test_payloads_from_models_and_datasets_stay_text(page, site):
     opened = 0
     for task, docs in items["tasks"].items():
         for doc_id, doc in docs.items():
-            hits = [stage for stage, rec in doc["stages"].items() if any(x in strings[rec["output"]] for x in PAYLOADS)]
+            hits = [stage for stage, rec in doc["stages"].items()
+                    if any(x in strings[rec["output"]] for x in PAYLOADS)]
             if not hits:
                 continue
             p = page.open(f"/item?task={task}&doc={doc_id}")

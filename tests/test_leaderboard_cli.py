@@ -14,7 +14,8 @@ def lawbench(*args: str) -> subprocess.CompletedProcess:
 
 def test_cli_builds_the_site(tmp_path):
     runs = write_fixture_runs(tmp_path / "pipeline")
-    done = lawbench("leaderboard", "build", "--runs", str(runs), "--out", str(tmp_path / "site"), "--bootstrap-iters", "200")
+    done = lawbench("leaderboard", "build", "--runs", str(runs), "--out", str(tmp_path / "site"),
+                    "--bootstrap-iters", "200")
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == f"leaderboard written to {tmp_path / 'site' / 'index.html'}"
     assert (tmp_path / "site" / "exports" / "overview.md").read_text(encoding="utf-8").startswith("| task |")

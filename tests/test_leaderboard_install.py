@@ -28,7 +28,8 @@ def _setuptools_major() -> int:
         return 0
 
 
-@pytest.mark.skipif(_setuptools_major() < 77, reason="an offline build needs setuptools>=77 in this venv (torch pulls it in)")
+@pytest.mark.skipif(_setuptools_major() < 77,
+                    reason="an offline build needs setuptools>=77 in this venv (torch pulls it in)")
 def test_installed_package_builds_a_site(tmp_path):
     source = tmp_path / "src"  # a copy, so that setuptools' build/ folder never lands in the checkout
     shutil.copytree(REPO / "lawbench", source / "lawbench", ignore=shutil.ignore_patterns("__pycache__"))
@@ -36,16 +37,19 @@ def test_installed_package_builds_a_site(tmp_path):
         shutil.copy(REPO / name, source / name)
     target = tmp_path / "installed"
     done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                           "--no-index", "--target", str(target), str(source)], capture_output=True, text=True, timeout=300)
+                           "--no-index", "--target", str(target), str(source)], capture_output=True, text=True,
+                          timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert sorted(p.name for p in (target / "lawbench" / "leaderboard" / "web").iterdir()) == ["app.js", "index.html", "style.css"]
+    assert sorted(p.name for p in (target / "lawbench" / "leaderboard" / "web").iterdir()) == ["app.js", "index.html",
+                                                                                              "style.css"]
 
     runs = write_fixture_runs(tmp_path / "pipeline")
     script = ("import lawbench, sys; from lawbench.leaderboard import build_site; "
               "print(lawbench.__file__); print(build_site(sys.argv[1], sys.argv[2], iters=200))")
-    env = {"PYTHONPATH": f"{target}:{sysconfig.get_paths()['purelib']}", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    built = subprocess.run([sys.executable, "-S", "-c", script, str(runs), str(tmp_path / "site")], capture_output=True,
-                           text=True, timeout=300, cwd=tmp_path, env=env)
+    env = {"PYTHONPATH": f"{target}:{sysconfig.get_paths()['purelib']}", "PATH": "/usr/bin:/bin",
+           "HOME": str(tmp_path)}
+    built = subprocess.run([sys.executable, "-S", "-c", script, str(runs), str(tmp_path / "site")],
+                           capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
     assert built.returncode == 0, built.stderr[-2000:]
     module_file, index = built.stdout.split()
     assert Path(module_file).is_relative_to(target)  # really the installed copy

@@ -88,7 +88,8 @@ def test_offline_hub_fallback_names_the_folder(tmp_path):
 
 def test_real_data_counts(shared_data):
     assert len(data.load_mmlu("jurisprudence", str(shared_data))["test"]) == 87
-    assert len(data.load_jecqa("single", str(shared_data))["test"]) + len(data.load_jecqa("multi", str(shared_data))["test"]) == 6266 - 4 - 10
+    assert (len(data.load_jecqa("single", str(shared_data))["test"])
+            + len(data.load_jecqa("multi", str(shared_data))["test"]) == 6266 - 4 - 10)
     assert all(len(d["answer"]) >= 2 for d in data.load_disc("mult", "nje", str(shared_data))["test"])
 
 
@@ -97,7 +98,8 @@ def test_eval_both_modes_on_the_tiny_model(tiny_model, tmp_path):
     tasks = "mmlu_legal_jurisprudence,cmmlu_legal_college_law,jecqa_multi,disc_law_eval_sing_nje_gen,jecqa_multi_gen"
     done = subprocess.run([sys.executable, "-m", "lawbench", "eval", "--model", str(tiny_model), "--tasks", tasks,
                            "--data-dir", str(tmp_path / "data"), "--limit", "3", "--num-fewshot", "2",
-                           "--gen-kwargs", "max_gen_toks=4", "--output-dir", str(tmp_path / "runs"), "--run-name", "mc"],
+                           "--gen-kwargs", "max_gen_toks=4", "--output-dir", str(tmp_path / "runs"),
+                           "--run-name", "mc"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads(next((tmp_path / "runs" / "mc").glob("results_*.json")).read_text(encoding="utf-8"))
@@ -117,7 +119,8 @@ def test_request_counts_cover_every_option(tiny_model, tmp_path):
     """A multiple-choice doc asks one log-likelihood per option; the manifest counts requests, not docs."""
     write_mc_sources(tmp_path / "data")
     args = [sys.executable, "-m", "lawbench", "eval", "--model", str(tiny_model), "--tasks", "jecqa_multi",
-            "--data-dir", str(tmp_path / "data"), "--limit", "2", "--output-dir", str(tmp_path / "runs"), "--run-name", "r"]
+            "--data-dir", str(tmp_path / "data"), "--limit", "2", "--output-dir", str(tmp_path / "runs"),
+            "--run-name", "r"]
     for expected_cached in (0, 2 * len(MULTI_CHOICES)):
         assert subprocess.run(args, capture_output=True, text=True, timeout=300).returncode == 0
         results = json.loads(sorted((tmp_path / "runs" / "r").glob("results_*.json"))[-1].read_text(encoding="utf-8"))

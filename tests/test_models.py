@@ -142,7 +142,8 @@ def test_prefix_cache_keeps_greedy_outputs(tiny_model):
     assert len(tokenizer(shared)["input_ids"]) > PREFIX_MIN_TOKENS
 
     def generate(prefix_cache: bool):
-        lm = LawbenchHFLM(pretrained=model, tokenizer=tokenizer, backend="causal", batch_size=1, prefix_cache=prefix_cache)
+        lm = LawbenchHFLM(pretrained=model, tokenizer=tokenizer, backend="causal", batch_size=1,
+                          prefix_cache=prefix_cache)
         outputs = []
         for prompt in prompts:
             ids = torch.tensor([tokenizer(prompt)["input_ids"]])

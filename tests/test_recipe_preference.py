@@ -135,13 +135,15 @@ def test_preference_and_unpaired_files(tmp_path):
                      json.dumps({"prompt": PROMPT, "chosen": [{"role": "assistant", "content": "对"}],
                                  "rejected": "错"}, ensure_ascii=False) + "\n", encoding="utf-8")
     records, _ = load_preference_data(_args(pairs), "pairs")
-    assert records[0] == {"prompt": [{"role": "user", "content": "问"}], "chosen": [{"role": "assistant", "content": "对"}],
+    assert records[0] == {"prompt": [{"role": "user", "content": "问"}],
+                          "chosen": [{"role": "assistant", "content": "对"}],
                           "rejected": [{"role": "assistant", "content": "错"}]}
     assert records[1]["prompt"] == PROMPT
     samples, described = load_preference_data(_args(pairs), "unpaired")
     assert [s["label"] for s in samples] == [True, False, True, False] and described[0]["split_into"] == 4
     labelled = tmp_path / "kto.csv"
-    pd.DataFrame({"prompt": ["问", "问"], "completion": ["对", "错"], "label": ["true", "0"]}).to_csv(labelled, index=False)
+    pd.DataFrame({"prompt": ["问", "问"], "completion": ["对", "错"],
+                  "label": ["true", "0"]}).to_csv(labelled, index=False)
     assert [s["label"] for s in load_preference_data(_args(labelled), "unpaired")[0]] == [True, False]
 
 

@@ -100,8 +100,10 @@ def test_lora_adapter_and_lineage_from_the_parent(tiny_model, cases, tmp_path):
 
 def test_pt_logs_a_loss_per_source(tiny_model, tmp_path):
     legal, general = tmp_path / "legal.txt", tmp_path / "general.jsonl"
-    legal.write_text("\n\n".join(f"第{i}条 盗窃公私财物，数额较大的，处三年以下有期徒刑。" for i in range(60)), encoding="utf-8")
-    general.write_text("\n".join(json.dumps({"text": f"今天是晴天，第{i}天。"}, ensure_ascii=False) for i in range(60)),
+    legal.write_text("\n\n".join(f"第{i}条 盗窃公私财物，数额较大的，处三年以下有期徒刑。" for i in range(60)),
+                     encoding="utf-8")
+    general.write_text("\n".join(json.dumps({"text": f"今天是晴天，第{i}天。"}, ensure_ascii=False)
+                                 for i in range(60)),
                        encoding="utf-8")
     out = tmp_path / "pt"
     done = lawbench("recipe", "pt", "--model", str(tiny_model), "--dataset", f"legal={legal}:0.7",

@@ -19,7 +19,8 @@ RIGHT, WRONG = "<answer>容留他人吸毒 | 7</answer>", ("<answer>盗窃 | 3</
 
 
 def history(out: Path) -> list[dict]:
-    return [h for h in json.loads((out / "trainer_state.json").read_text(encoding="utf-8"))["log_history"] if "loss" in h]
+    return [h for h in json.loads((out / "trainer_state.json").read_text(encoding="utf-8"))["log_history"]
+            if "loss" in h]
 
 
 def stage(out: Path) -> dict:
@@ -89,7 +90,8 @@ def test_lora_dpo_on_rs_sft_output_loads_no_reference_copy(tiny_model, cases, tm
     runner.main("dpo", ["--model", str(tiny_model), "--dataset", str(rs_out), "--output-dir", str(out), "--max_steps",
                         "2", *FAST, "--use_peft", "--lora_r", "4", "--lora_target_modules", "q_proj", "v_proj"])
     assert len(loads) == 1 and trainers[0].ref_model is None  # the frozen base (adapter off) is the reference
-    assert stage(out)["preference"]["pairs"] == 2  # cases with (2 right, 2 wrong) and (1, 3); all-right/all-wrong: none
+    # cases with (2 right, 2 wrong) and (1, 3); all-right/all-wrong: none
+    assert stage(out)["preference"]["pairs"] == 2
     adapter = load_file(out / "adapter_model.safetensors")
     assert any("lora_B" in k and v.abs().sum() > 0 for k, v in adapter.items())  # lora_B starts at zero
     # TRL split prompt and answer where lawbench's sft does: the answer is the assistant turn + end of turn.
@@ -108,7 +110,8 @@ def test_kto_splits_pairs_and_warns_about_class_balance(tiny_model, cases, tmp_p
                     "--data-dir", str(cases.parents[2]), "--limit", "1", "--eval_gen_kwargs", "max_gen_toks=4")
     assert done.returncode == 0, done.stderr[-3000:]
     assert ("2 desirable x desirable_weight 1 against 6 undesirable x undesirable_weight 1 gives a ratio of 0.33, "
-            "outside [1, 4/3] that TRL's KTO docs recommend: set --desirable_weight between 3.00 and 4.00") in done.stderr
+            "outside [1, 4/3] that TRL's KTO docs recommend: "
+            "set --desirable_weight between 3.00 and 4.00") in done.stderr
     assert stage(out)["preference"]["desirable"] == 2 and stage(out)["preference"]["undesirable"] == 6
     assert all(math_finite(h["loss"]) for h in history(out)) and weights_changed(Path(tiny_model), out)
     assert latest_results(out / "eval" / "kto").is_file()
@@ -119,11 +122,12 @@ def test_kto_weights_that_fix_the_balance_silence_the_warning(tiny_model, tmp_pa
     from lawbench.recipes.preference import load_preference_data
 
     pairs = write_pairs(tmp_path / "pairs.jsonl", 2, WRONG)
-    ctx = runner.parse("kto", ["--model", str(tiny_model), "--dataset", str(pairs), "--output-dir", str(tmp_path / "k"),
-                               "--desirable_weight", "3.5"])
+    ctx = runner.parse("kto", ["--model", str(tiny_model), "--dataset", str(pairs),
+                               "--output-dir", str(tmp_path / "k"), "--desirable_weight", "3.5"])
     samples, _ = load_preference_data(ctx.recipe, "unpaired")
     with caplog.at_level("WARNING", logger="lawbench"):
-        assert check_class_balance(samples, ctx.training) == {"desirable": 2, "undesirable": 6, "weighted_ratio": 1.1667}
+        assert check_class_balance(samples, ctx.training) == {"desirable": 2, "undesirable": 6,
+                                                              "weighted_ratio": 1.1667}
     assert not caplog.records
 
 
@@ -133,7 +137,8 @@ def test_lora_reward_model_ranks_chosen_above_rejected(tiny_model, tmp_path):
 
     pairs, out = write_pairs(tmp_path / "pairs.jsonl", 4, WRONG[:2]), tmp_path / "rm"
     done = lawbench("recipe", "rm", "--model", str(tiny_model), "--dataset", str(pairs), "--output-dir", str(out),
-                    "--max_steps", "6", *FAST, "--use_peft", "--lora_r", "4", "--lora_target_modules", "q_proj", "v_proj")
+                    "--max_steps", "6", *FAST, "--use_peft", "--lora_r", "4", "--lora_target_modules", "q_proj",
+                    "v_proj")
     assert done.returncode == 0, done.stderr[-3000:]
     assert all(math_finite(h["loss"]) for h in history(out)) and history(out)[-1]["loss"] < history(out)[0]["loss"]
     assert "base_model.model.score.weight" in load_file(out / "adapter_model.safetensors")  # the head is saved
@@ -175,7 +180,8 @@ def test_full_dpo_reference_is_the_merged_input_adapter_not_its_base(tiny_model,
     adapter = tmp_path / "adapter"
     lora = LoraConfig(r=4, target_modules=["q_proj"], init_lora_weights=False)  # not a no-op, unlike B = 0
     get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model), lora).save_pretrained(adapter)
-    ctx = runner.parse("dpo", ["--model", str(adapter), "--dataset", "unused.jsonl", "--output-dir", str(tmp_path / "o")])
+    ctx = runner.parse("dpo", ["--model", str(adapter), "--dataset", "unused.jsonl",
+                               "--output-dir", str(tmp_path / "o")])
     policy, _, peft_config = runner.load_model(ctx)
     reference, how = reference_model(ctx, policy, peft_config)
     assert how == "second copy of the input model" and reference is not policy

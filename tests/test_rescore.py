@@ -10,7 +10,8 @@ import pytest
 
 
 def score(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lawbench", "score", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "lawbench", "score", *args], capture_output=True, text=True,
+                          timeout=300)
 
 
 def test_lawbench_file_through_the_cli_matches_the_official_score(shared_data):

@@ -94,7 +94,8 @@ def test_charge_and_term_rewards_agree_with_the_recorded_evaluation(shared_data)
                 if "</answer>" not in row["response"]:
                     continue
                 gold = {"charge": [row["true_charge"]], "prison_time": [row["true_prison"]]}
-                assert charge_reward([row["response"]], **gold) == [float(row["charge_correct"])], row["response"][-200:]
+                assert charge_reward([row["response"]], **gold) == [
+                    float(row["charge_correct"])], row["response"][-200:]
                 assert term_reward([row["response"]], **gold) == [term_score(row["pred_prison"], row["true_prison"])]
                 checked += 1
     assert checked >= 100, checked

@@ -32,7 +32,8 @@ def record_kwargs(completions, **kwargs) -> list[float]:
 
 
 def reward_log(out: Path) -> list[dict]:
-    return [h for h in json.loads((out / "trainer_state.json").read_text(encoding="utf-8"))["log_history"] if "reward" in h]
+    return [h for h in json.loads((out / "trainer_state.json").read_text(encoding="utf-8"))["log_history"]
+            if "reward" in h]
 
 
 def assert_reward_rises(out: Path, steps: int) -> tuple[float, float]:
@@ -46,7 +47,8 @@ def assert_reward_rises(out: Path, steps: int) -> tuple[float, float]:
 @pytest.fixture()
 def toy_prompts(tmp_path) -> Path:
     path = tmp_path / "prompts.jsonl"
-    path.write_text("".join(json.dumps({"prompt": f"第{i}号案件：请作出判决。"}, ensure_ascii=False) + "\n" for i in range(32)),
+    path.write_text("".join(json.dumps({"prompt": f"第{i}号案件：请作出判决。"}, ensure_ascii=False) + "\n"
+                            for i in range(32)),
                     encoding="utf-8")
     return path
 
@@ -63,11 +65,12 @@ def test_prompt_rows_from_every_format(tmp_path, cases):
     from lawbench.tasks.lawshift.data import system_prompt
 
     term = tmp_path / "3-4.json"
-    term.write_text(json.dumps([{"instruction": "预测刑期。", "question": "事实:某某盗窃手机一部。", "answer": "刑期:4个月"}],
+    term.write_text(json.dumps([{"instruction": "预测刑期。", "question": "事实:某某盗窃手机一部。",
+                                 "answer": "刑期:4个月"}],
                                ensure_ascii=False), encoding="utf-8")
     choice = tmp_path / "mc.jsonl"
-    choice.write_text(json.dumps({"question": "我国的根本大法是？", "A": "刑法", "B": "民法典", "C": "宪法", "D": "行政法",
-                                  "answer": "C"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    choice.write_text(json.dumps({"question": "我国的根本大法是？", "A": "刑法", "B": "民法典", "C": "宪法",
+                                  "D": "行政法", "answer": "C"}, ensure_ascii=False) + "\n", encoding="utf-8")
     prompts = tmp_path / "p.jsonl"
     prompts.write_text(json.dumps({"prompt": "说一个数字", "target": 7}, ensure_ascii=False) + "\n", encoding="utf-8")
     rows, described = load_prompt_rows(RecipeArguments(dataset=[str(cases), str(term), str(choice), str(prompts)]))
@@ -98,7 +101,8 @@ def test_grpo_use_vllm_without_vllm_is_an_actionable_error(tiny_model, cases, tm
 
     if importlib.util.find_spec("vllm") is not None:
         pytest.skip("vLLM is installed here")
-    ctx = runner.parse("grpo", ["--model", str(tiny_model), "--dataset", str(cases), "--output-dir", str(tmp_path / "v"),
+    ctx = runner.parse("grpo", ["--model", str(tiny_model), "--dataset", str(cases),
+                                "--output-dir", str(tmp_path / "v"),
                                 "--use_vllm", "--vllm_mode", "server", "--vllm_server_host", "10.0.0.2"])
     assert (ctx.training.vllm_mode, ctx.training.vllm_server_host) == ("server", "10.0.0.2")  # TRL's own flags
     with pytest.raises(LawbenchError, match="pip install 'lawbench\\[vllm\\]'"):
@@ -127,7 +131,8 @@ def test_ppo_raises_a_toy_reward(tiny_model, toy_prompts, tmp_path):
                         "--kl_coef", "0.01", "--seed", "0", *QUIET])
     assert_reward_rises(out, 12)
     log = reward_log(out)
-    for key in ("kl", "entropy", "clip_fraction", "value_loss", "policy_loss", "learning_rate", "rewards/tests.test_rl_recipes.digit_share"):
+    for key in ("kl", "entropy", "clip_fraction", "value_loss", "policy_loss", "learning_rate",
+                "rewards/tests.test_rl_recipes.digit_share"):
         assert all(key in h for h in log), key
     assert log[0]["kl"] == pytest.approx(0.0, abs=1e-4) and log[-1]["kl"] > 0.01  # drifts from the reference
     assert (out / "model.safetensors").is_file() and (out / "value_head.safetensors").is_file()
@@ -137,10 +142,12 @@ def test_ppo_raises_a_toy_reward(tiny_model, toy_prompts, tmp_path):
 @pytest.mark.parametrize("recipe", ["grpo", "ppo"])
 def test_gold_columns_reach_the_reward_functions(tiny_model, cases, tmp_path, recipe):
     RECORDED.clear()
-    sizes = ["--num_generations", "2", "--per_device_train_batch_size", "2", "--use_peft", "--lora_r", "4",
-             "--lora_target_modules", "q_proj", "v_proj"] if recipe == "grpo" else ["--per_device_train_batch_size", "2"]
+    sizes = (["--num_generations", "2", "--per_device_train_batch_size", "2", "--use_peft", "--lora_r", "4",
+              "--lora_target_modules", "q_proj", "v_proj"] if recipe == "grpo"
+             else ["--per_device_train_batch_size", "2"])
     runner.main(recipe, ["--model", str(tiny_model), "--dataset", str(cases), "--output-dir", str(tmp_path / recipe),
-                         "--reward_funcs", "tests.test_rl_recipes.record_kwargs", "format", "--reward_weights", "1", "0.5",
+                         "--reward_funcs", "tests.test_rl_recipes.record_kwargs", "format",
+                         "--reward_weights", "1", "0.5",
                          "--max_completion_length", "4", "--max_steps", "1", *sizes, *QUIET])
     seen = RECORDED[0]
     assert seen["charge"][0] == "容留他人吸毒" and seen["prison_time"][0] == 7 and seen["task"][0] == "judgment"
@@ -187,7 +194,8 @@ def test_ppo_lora_has_no_reference_copy_and_saves_an_adapter_that_evaluates(tiny
     from lawbench.recipes.ppo import build_model, reference_logprobs
 
     lora = ["--use_peft", "--lora_r", "4", "--lora_target_modules", "q_proj", "v_proj"]
-    ctx = runner.parse("ppo", ["--model", str(tiny_model), "--dataset", str(cases), "--output-dir", str(tmp_path / "x"), *lora])
+    ctx = runner.parse("ppo", ["--model", str(tiny_model), "--dataset", str(cases),
+                               "--output-dir", str(tmp_path / "x"), *lora])
     model, reference, _ = build_model(ctx)
     assert reference is None
     with torch.no_grad():  # give the adapter weight so that "adapter off" differs from "adapter on"
@@ -206,7 +214,8 @@ def test_ppo_lora_has_no_reference_copy_and_saves_an_adapter_that_evaluates(tiny
 
     out = tmp_path / "ppo-lora"
     runner.main("ppo", ["--model", str(tiny_model), "--dataset", str(cases), "--output-dir", str(out), *lora,
-                        "--per_device_train_batch_size", "2", "--max_completion_length", "4", "--max_steps", "1", *QUIET,
+                        "--per_device_train_batch_size", "2", "--max_completion_length", "4", "--max_steps", "1",
+                        *QUIET,
                         "--then-eval", "--tasks", "lawshift_term_up_original", "--data-dir", str(cases.parents[2]),
                         "--limit", "1", "--eval_gen_kwargs", "max_gen_toks=4"])
     assert (out / "adapter_config.json").is_file() and not (out / "model.safetensors").exists()

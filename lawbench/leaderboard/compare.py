@@ -73,7 +73,8 @@ class Comparator:
         if key not in self._reps:
             table = self.table(run_id, leaf, filt)
             metrics = table.numeric_metrics()
-            self._reps[key] = bootstrap_means(table.matrix(metrics), self.iters, stable_seed(self.seed, run_id, leaf, filt))
+            self._reps[key] = bootstrap_means(table.matrix(metrics), self.iters,
+                                              stable_seed(self.seed, run_id, leaf, filt))
         return self._reps[key]
 
     def leaf_estimate(self, run_id: str, leaf: str, metric: str, filt: str) -> Estimate | None:
@@ -162,7 +163,8 @@ class Comparator:
             status = worst([original.status, poisoned.status])
             if original.reps is None or poisoned.reps is None:
                 return Estimate(float("nan"), None, 0, status)
-            return Estimate(poisoned.point - original.point, poisoned.reps - original.reps, original.n + poisoned.n, status)
+            return Estimate(poisoned.point - original.point, poisoned.reps - original.reps, original.n + poisoned.n,
+                            status)
         key = f"{metric},{filt}"
         leaves_a = set(self.tree.run_leaves(self.runs[a], node, key))
         leaves_b = self.tree.run_leaves(self.runs[b], node, key)
@@ -170,7 +172,8 @@ class Comparator:
         if not shared:
             return Estimate(float("nan"), None, 0, "disjoint")
         parts = [self.paired(a, b, leaf, metric, filt) for leaf in shared]
-        status = worst([p.status for p in parts] + (["subset"] if len(shared) != len(leaves_a) or len(shared) != len(leaves_b) else []))
+        status = worst([p.status for p in parts]
+                       + (["subset"] if len(shared) != len(leaves_a) or len(shared) != len(leaves_b) else []))
         if any(p.reps is None for p in parts) or not GUARD[status][0]:
             return Estimate(float("nan"), None, 0, status)
         weighted = self.tree.weight_by_size(self.runs[b], node, key)

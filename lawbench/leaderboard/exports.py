@@ -5,7 +5,8 @@ Example:
     ...         "rows": [{"node": "t", "kind": "task", "metric": "acc", "filter": "none", "primary": True,
     ...                   "cells": {"base": {"score": 0.5, "lo": 0.4, "hi": 0.6, "n": 10},
     ...                             "sft": {"score": 0.7, "lo": 0.6, "hi": 0.8, "n": 10}},
-    ...                   "vs_parent": {"sft": {"status": "ok", "diff": 0.2, "lo": 0.1, "hi": 0.3, "significant": True}},
+    ...                   "vs_parent": {"sft": {"status": "ok", "diff": 0.2, "lo": 0.1, "hi": 0.3,
+    ...                                         "significant": True}},
     ...                   "vs_base": {}}]}
     >>> print(to_markdown(data).splitlines()[2])
     | t | acc | 0.500 [0.400, 0.600] | 0.700 [0.600, 0.800] (+0.200*) |

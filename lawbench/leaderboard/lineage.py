@@ -8,7 +8,7 @@ parent" compares with the manifest's parent, "vs base" with the root of the run'
 Example:
     >>> order_stages([("dpo", "dpo", "sft"), ("base", "base", None), ("kto", "kto", "sft"), ("sft", "sft", "base")])
     [Stage(id='base', stage='base', parent=None, root='base', depth=0), Stage(id='sft', stage='sft', parent='base', root='base', depth=1), Stage(id='dpo', stage='dpo', parent='sft', root='base', depth=2), Stage(id='kto', stage='kto', parent='sft', root='base', depth=2)]
-"""
+"""  # noqa: E501
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ Example:
     Traceback (most recent call last):
     ...
     lawbench.errors.LawbenchError: /nonexistent/runs: no such folder (pass --runs a folder of eval run folders, e.g. OUT/runs)
-"""
+"""  # noqa: E501
 
 from __future__ import annotations
 
@@ -74,7 +74,8 @@ def run_folders(runs_dir: Path) -> list[Path]:
         return [runs_dir]
     found = sorted(p for p in runs_dir.iterdir() if p.is_dir() and _results_files(p))
     if not found:
-        raise LawbenchError(f"{runs_dir}: no eval runs found (expected {runs_dir}/<run>/results_*.json from lawbench eval)")
+        raise LawbenchError(f"{runs_dir}: no eval runs found "
+                            f"(expected {runs_dir}/<run>/results_*.json from lawbench eval)")
     return found
 
 
@@ -111,7 +112,8 @@ def read_samples(path: Path) -> dict[str, dict[int, Sample]]:
             record = json.loads(line)
             sample = _sample(record)
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-            raise DataError(f"{path} line {number}: not a valid lm-eval sample ({type(err).__name__}: {err})") from None
+            raise DataError(f"{path} line {number}: not a valid lm-eval sample "
+                            f"({type(err).__name__}: {err})") from None
         by_filter.setdefault(str(record.get("filter", "none")), {})[sample.doc_id] = sample
     return by_filter
 

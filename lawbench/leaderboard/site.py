@@ -129,15 +129,18 @@ def _summary(run: Run) -> list[list]:
     data_digest = hashlib.sha256(json.dumps(sorted(files.values())).encode()).hexdigest()[:12] if files else None
     rows = [
         ("stage", run.stage), ("parent stage", run.parent), ("results file", run.results_file.name),
-        ("model path", model.get("path") or (run.results.get("config") or {}).get("model")), ("model kind", model.get("kind")),
+        ("model path", model.get("path") or (run.results.get("config") or {}).get("model")),
+        ("model kind", model.get("kind")),
         ("adapter", model.get("adapter")), ("backend", model.get("backend")), ("device", model.get("device")),
         ("dtype", model.get("dtype")), ("model fingerprint", _short(model.get("fingerprint"))),
-        ("chat template", None if not template else (_short(template.get("sha256")) if template.get("applied") else "not applied")),
+        ("chat template", None if not template
+         else (_short(template.get("sha256")) if template.get("applied") else "not applied")),
         ("gen_kwargs", m.get("gen_kwargs")), ("limit", m.get("limit")), ("num_fewshot", m.get("num_fewshot")),
         ("seed", (m.get("seeds") or {}).get("random")),
         ("data files", f"{len(files)} files, digest {data_digest}" if files else None),
         *((f"{lib} version", versions.get(lib)) for lib in ("lawbench", "lm_eval", "transformers", "torch")),
-        ("requests (computed / cached)", f"{requests.get('computed')} / {requests.get('from_cache')}" if requests else None),
+        ("requests (computed / cached)",
+         f"{requests.get('computed')} / {requests.get('from_cache')}" if requests else None),
         ("generation time (s)", timings.get("generation_s")), ("total time (s)", timings.get("total_s")),
         ("created", m.get("created")),
     ]
@@ -156,7 +159,8 @@ def _manifest(run: Run, runs_dir: Path) -> dict:
     }
 
 
-def build_data(runs_dir: str | Path, *, iters: int = 1000, seed: int = 1234, title: str = DEFAULT_TITLE) -> tuple[dict, dict]:
+def build_data(runs_dir: str | Path, *, iters: int = 1000, seed: int = 1234,
+               title: str = DEFAULT_TITLE) -> tuple[dict, dict]:
     """The site's data and its item records, computed from the runs under ``runs_dir``."""
     runs_dir = Path(runs_dir)
     loaded = load_runs(runs_dir)
@@ -198,7 +202,8 @@ def embed_json(obj) -> str:
     '{"x":"\\\\u003c/script\\\\u003e\\\\u003cimg src=x onerror=alert(1)\\\\u003e"}'
     """
     text = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"),
+                         ("\u2029", "\\u2029")):
         text = text.replace(char, escape)
     return text
 
@@ -215,8 +220,8 @@ def render_html(data: dict, items: dict) -> str:
     script, style = _web("app.js"), _web("style.css")
     csp = (f"default-src 'none'; script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; "
            "img-src data:; base-uri 'none'; form-action 'none'")
-    values = {"TITLE": html.escape(data["meta"]["title"]), "CSP": html.escape(csp, quote=False).replace('"', "&quot;"), "STYLE": style,
-              "SCRIPT": script, "DATA": embed_json(data), "ITEMS": embed_json(items)}
+    values = {"TITLE": html.escape(data["meta"]["title"]), "CSP": html.escape(csp, quote=False).replace('"', "&quot;"),
+              "STYLE": style, "SCRIPT": script, "DATA": embed_json(data), "ITEMS": embed_json(items)}
     # One pass over the template only: placeholders inside inserted text are never expanded.
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], _web("index.html"))
 

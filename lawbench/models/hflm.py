@@ -101,7 +101,8 @@ class LawbenchHFLM(HFLM):
         pad = self.tokenizer.pad_token_id
         left = padding_side == "left"
         ids = torch.tensor([[pad] * (width - len(r)) + r if left else r + [pad] * (width - len(r)) for r in rows])
-        attention = torch.tensor([[0] * (width - len(r)) + [1] * len(r) if left else [1] * len(r) + [0] * (width - len(r))
+        attention = torch.tensor([[0] * (width - len(r)) + [1] * len(r) if left
+                                  else [1] * len(r) + [0] * (width - len(r))
                                   for r in rows])
         return ids, attention
 
