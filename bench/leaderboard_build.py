@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from lawbench.leaderboard import build_site  # noqa: E402
 from lawbench.tasks.lawshift.scenarios import SCENARIOS  # noqa: E402
-from tests.leaderboard_fixtures import write_fixture_runs  # noqa: E402
+from tests.support.leaderboard_runs import write_fixture_runs  # noqa: E402
 
 OUT = Path(__file__).parent / "results" / "leaderboard_build.json"
 SIZES = {

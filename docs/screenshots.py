@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lawbench.leaderboard import build_data, build_site  # noqa: E402
-from tests.leaderboard_fixtures import write_fixture_runs  # noqa: E402
-from tests.test_leaderboard_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.leaderboard_runs import write_fixture_runs  # noqa: E402
 
 WIDTH, HEIGHT = 1200, 760  # one screen, viewport only: small files that still show a whole view
 

@@ -14,10 +14,8 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from tests.helpers import write_lawshift  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+from tests.support import SHARED_DATA  # noqa: E402
+from tests.support.sources import write_lawshift  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -7,12 +7,9 @@ import subprocess
 import sys
 
 from lawbench.tasks import TASKS_DIR
+from tests.support import lawbench
 
 HEAVY = ("torch", "transformers", "lm_eval", "trl", "datasets", "peft")
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lawbench", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_help_imports_no_heavy_library():
@@ -26,11 +23,11 @@ def test_help_imports_no_heavy_library():
 
 
 def test_help_lists_the_commands():
-    done = run("--help")
+    done = lawbench("--help")
     assert done.returncode == 0
     for command in ("eval", "tasks", "model"):
         assert command in done.stdout
-    eval_help = run("eval", "--help").stdout
+    eval_help = lawbench("eval", "--help").stdout
     for flag in ("--model", "--tasks", "--data-dir", "--limit", "--batch-size", "--gen-kwargs", "--backend",
                  "--output-dir", "--run-name", "--stage", "--base-model", "--load-in-4bit", "--base-url",
                  "--no-chat-template", "--trust-remote-code"):
@@ -38,17 +35,17 @@ def test_help_lists_the_commands():
 
 
 def test_tasks_command():
-    done = run("tasks")
+    done = lawbench("tasks")
     assert done.returncode == 0 and "lawshift_original  (31 members)" in done.stdout
-    assert run("tasks", "--path").stdout.strip() == str(TASKS_DIR)
-    catalog = json.loads(run("tasks", "--json").stdout)
+    assert lawbench("tasks", "--path").stdout.strip() == str(TASKS_DIR)
+    catalog = json.loads(lawbench("tasks", "--json").stdout)
     assert len([t for t in catalog["subtasks"] if t.startswith("lawshift_")]) == 62
     assert "jecqa_multi_gen" in catalog["subtasks"] and "cmmlu_legal" in catalog["groups"]
 
 
 def test_argument_errors_exit_nonzero():
-    assert run("eval").returncode == 2  # --model is required
-    bad = run("eval", "--model", "m", "--limit", "lots")
+    assert lawbench("eval").returncode == 2  # --model is required
+    bad = lawbench("eval", "--model", "m", "--limit", "lots")
     assert bad.returncode == 2 and "--limit takes a number" in bad.stderr
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -13,13 +11,10 @@ import pytest
 
 from lawbench.evaluate import latest_results
 from lawbench.tasks.lawshift.scenarios import subtask_name
-from tests.helpers import write_lawshift
+from tests.support import lawbench
+from tests.support.sources import write_lawshift
 
 SCENARIOS = ("subject_explicit_extend", "object_explicit_reduce", "term_up")
-
-
-def lawbench(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lawbench", *args], capture_output=True, text=True, timeout=timeout)
 
 
 def read_run(run_dir: Path) -> dict:

@@ -9,7 +9,7 @@ import sys
 import yaml
 
 from lawbench.evaluate import latest_results
-from tests.helpers import write_lawshift
+from tests.support.sources import write_lawshift
 
 STAGES = ["pt", "sft", "rs-sft", "dpo", "kto", "rm", "ppo", "grpo"]
 

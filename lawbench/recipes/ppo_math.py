@@ -3,7 +3,7 @@
 Shapes: answers are right-padded, so per-token tensors are ``(batch, answer_width)`` with a ``mask`` that is 1
 on answer tokens and 0 on padding; every reduction here ignores the padding. The functions are used by
 :mod:`lawbench.recipes.ppo` (update), :mod:`lawbench.recipes.ppo_rollout` (rewards, advantages) and
-:mod:`lawbench.recipes.ppo_model` (log-probabilities), and are checked by hand in ``tests/test_ppo_math.py``.
+:mod:`lawbench.recipes.ppo_model` (log-probabilities), and are checked by hand in ``tests/recipes/test_ppo_math.py``.
 """
 
 from __future__ import annotations

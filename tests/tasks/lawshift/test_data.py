@@ -9,7 +9,7 @@ import pytest
 from lawbench import sources
 from lawbench.errors import DataError
 from lawbench.tasks.lawshift.data import available_sides, load_side_dataset
-from tests.helpers import write_lawshift
+from tests.support.sources import write_lawshift
 
 
 def test_loads_docs_with_prompt_and_target(lawshift_dir):

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.leaderboard_fixtures import write_fixture_runs
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.support import REPO
+from tests.support.leaderboard_runs import write_fixture_runs
 
 
 def _setuptools_major() -> int:

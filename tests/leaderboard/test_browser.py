@@ -13,11 +13,9 @@ from pathlib import Path
 import pytest
 
 from lawbench.leaderboard import build_data, build_site
-from tests.leaderboard_fixtures import PAYLOADS, write_fixture_runs
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.leaderboard_runs import PAYLOADS, write_fixture_runs
 
-CHROMIUM = os.environ.get("LAWBENCH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ITERS = 300
 
 

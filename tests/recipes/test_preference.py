@@ -148,7 +148,7 @@ def test_preference_and_unpaired_files(tmp_path):
 
 
 def test_bad_preference_inputs_are_one_line_errors(tmp_path):
-    from tests.helpers import write_lawshift
+    from tests.support.sources import write_lawshift
 
     lawshift = write_lawshift(tmp_path, {"term_up": 2}) / "term_up" / "original.json"
     with pytest.raises(DataError, match="lawshift records are not preference data.*rs-sft's output"):

@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import torch
-from safetensors.torch import load_file
 
 from lawbench.errors import LawbenchError
 from lawbench.evaluate import latest_results
 from lawbench.recipes import runner
-from tests.helpers import write_lawshift
-
-FAST = ["--per_device_train_batch_size", "4", "--logging_steps", "1", "--report_to", "none", "--save_strategy", "no",
-        "--learning_rate", "5e-3", "--max_length", "512", "--seed", "0"]
-
-
-def lawbench(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lawbench", *args], capture_output=True, text=True, timeout=600)
-
-
-def losses(out: Path) -> list[float]:
-    history = json.loads((out / "trainer_state.json").read_text(encoding="utf-8"))["log_history"]
-    return [h["loss"] for h in history if "loss" in h]
-
-
-def weights_changed(before: Path, after: Path) -> bool:
-    a, b = load_file(before / "model.safetensors"), load_file(after / "model.safetensors")
-    return any(not torch.equal(a[k], b[k]) for k in a)
+from tests.support import lawbench
+from tests.support.recipes import FAST, fake_sampler, losses, math_finite, weights_changed
+from tests.support.sources import write_lawshift
 
 
 @pytest.fixture()
@@ -81,10 +62,6 @@ def test_sft_trains_and_then_evaluates(tiny_model, cases, tmp_path):
     assert "charge_acc,none" in run["results"]["lawshift_term_up_original"]
 
 
-def math_finite(value: float) -> bool:
-    return value == value and abs(value) != float("inf")
-
-
 def test_lora_adapter_and_lineage_from_the_parent(tiny_model, cases, tmp_path):
     first, second = tmp_path / "pt-like", tmp_path / "child"
     args = ["--dataset", str(cases), "--max_steps", "2", *FAST, "--use_peft", "--lora_r", "4",
@@ -117,21 +94,10 @@ def test_pt_logs_a_loss_per_source(tiny_model, tmp_path):
     assert stage["mixture"] == {"legal": 0.7, "general": 0.3}
 
 
-def _fake_sampler(correct_per_case):
-    def sample(model, tokenizer, prompts, config):
-        answers = []
-        for index, _ in enumerate(prompts):
-            good = correct_per_case[index % len(correct_per_case)]
-            answers.append(["<answer>容留他人吸毒 | 7</answer>"] * good +
-                           ["<answer>盗窃 | 3</answer>"] * (config.rs_num_samples - good))
-        return answers
-    return sample
-
-
 def test_rs_sft_keeps_what_the_scorer_accepts_and_weights_by_case(tiny_model, cases, tmp_path, monkeypatch):
     from lawbench.recipes import rs_sft
 
-    monkeypatch.setattr(rs_sft, "sample_hf", _fake_sampler([2, 1, 0, 4]))
+    monkeypatch.setattr(rs_sft, "sample_hf", fake_sampler([2, 1, 0, 4]))
     out = tmp_path / "rs"
     runner.main("rs-sft", ["--model", str(tiny_model), "--dataset", str(cases), "--output-dir", str(out),
                            "--rs_num_samples", "4", "--max_steps", "2", *FAST])
@@ -152,7 +118,7 @@ def test_rs_sft_keeps_what_the_scorer_accepts_and_weights_by_case(tiny_model, ca
 def test_rs_sft_with_nothing_accepted_does_not_train(tiny_model, cases, tmp_path, monkeypatch):
     from lawbench.recipes import rs_sft
 
-    monkeypatch.setattr(rs_sft, "sample_hf", _fake_sampler([0]))
+    monkeypatch.setattr(rs_sft, "sample_hf", fake_sampler([0]))
     out = tmp_path / "rs0"
     with pytest.raises(LawbenchError, match="accepted none of 8 answers to 4 cases"):
         runner.main("rs-sft", ["--model", str(tiny_model), "--dataset", str(cases), "--output-dir", str(out),

@@ -12,7 +12,7 @@ import torch
 from lawbench.errors import LawbenchError
 from lawbench.metrics.rewards import completion_text
 from lawbench.recipes import runner
-from tests.helpers import write_lawshift
+from tests.support.sources import write_lawshift
 
 QUIET = ["--logging_steps", "1", "--report_to", "none", "--save_strategy", "no", "--disable_tqdm", "true"]
 RECORDED: list[dict] = []

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from tests.leaderboard_fixtures import write_fixture_runs
-
-
-def lawbench(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lawbench", *args], capture_output=True, text=True, timeout=120)
+from tests.support import lawbench
+from tests.support.leaderboard_runs import write_fixture_runs
 
 
 def test_cli_builds_the_site(tmp_path):

@@ -11,8 +11,9 @@ from safetensors.torch import load_file
 from lawbench.errors import LawbenchError
 from lawbench.evaluate import latest_results
 from lawbench.recipes import runner
-from tests.helpers import write_lawshift
-from tests.test_recipes_e2e import FAST, lawbench, math_finite, weights_changed
+from tests.support import lawbench
+from tests.support.recipes import FAST, math_finite, weights_changed
+from tests.support.sources import write_lawshift
 
 RIGHT, WRONG = "<answer>容留他人吸毒 | 7</answer>", ("<answer>盗窃 | 3</answer>", "<answer>诈骗 | 5</answer>",
                                                    "<answer>抢劫 | 9</answer>")
@@ -63,12 +64,12 @@ def test_lora_dpo_on_rs_sft_output_loads_no_reference_copy(tiny_model, cases, tm
 
     from lawbench.recipes import dpo, rs_sft
     from lawbench.recipes.conversation import tokenize_conversation
-    from tests.test_recipes_e2e import _fake_sampler
+    from tests.support.recipes import fake_sampler
 
     rs_out = tmp_path / "rs"
     rs_ctx = runner.parse("rs-sft", ["--model", str(tiny_model), "--dataset", str(cases), "--output-dir", str(rs_out),
                                      "--rs_num_samples", "4", *FAST])
-    monkeypatch.setattr(rs_sft, "sample_hf", _fake_sampler([2, 1, 0, 4]))
+    monkeypatch.setattr(rs_sft, "sample_hf", fake_sampler([2, 1, 0, 4]))
     rs_cases, _ = rs_sft.load_cases(rs_ctx.recipe)
     rs_sft.run_sampling(rs_ctx, None, AutoTokenizer.from_pretrained(tiny_model), rs_cases)
 

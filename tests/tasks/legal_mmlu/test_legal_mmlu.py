@@ -12,7 +12,7 @@ from lawbench.errors import DataError
 from lawbench.metrics.choice import MULTI_CHOICES, extract_choice
 from lawbench.tasks import TASKS_DIR
 from lawbench.tasks.legal_mmlu import _generate_configs, data
-from tests.helpers import write_mc_sources
+from tests.support.sources import write_mc_sources
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from lawbench.errors import DataError, LawbenchError
 from lawbench.leaderboard import build_data, build_site
 from lawbench.leaderboard.lineage import order_stages
 from lawbench.leaderboard.stats import bootstrap_means, ci95, combine, wilson95
-from tests.leaderboard_fixtures import DATE, PAYLOADS, write_fixture_runs
+from tests.support.leaderboard_runs import DATE, PAYLOADS, write_fixture_runs
 
 ITERS = 400  # enough for the checks below, fast
 

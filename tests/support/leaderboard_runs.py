@@ -12,7 +12,7 @@ texts are invented, answers are chosen by a hash so every build is the same, and
 come from lawbench's own scorer. In kto, ``mc_demo_cases`` uses a different prompt, so the
 comparability guard must hide its change. Some outputs and one case text carry XSS payloads.
 
-Run ``python -m tests.leaderboard_fixtures OUT`` to write them somewhere by hand.
+Run ``python -m tests.support.leaderboard_runs OUT`` to write them somewhere by hand.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from lawbench.tasks import TASKS_DIR
 from lawbench.tasks.catalog import task_catalog
 from lawbench.tasks.lawbench_oc import _generate_configs, utils
 from lawbench.tasks.lawbench_oc.data import load_task_docs
-from tests.conftest import SHARED_DATA
+from tests.support import SHARED_DATA
 
 # Hand-written records in LawBench's layout (not taken from any dataset).
 SYNTHETIC = {

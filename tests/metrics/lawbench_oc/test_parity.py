@@ -12,7 +12,7 @@ import json
 import pytest
 
 from lawbench.metrics.lawbench_oc import score_file
-from tests.conftest import SHARED_DATA
+from tests.support import SHARED_DATA
 
 PREDICTIONS = SHARED_DATA / "lawbench_oc" / "predictions"
 TOLERANCE = 1e-9
