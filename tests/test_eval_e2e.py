@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from lawbench.evaluate import latest_results
 from lawbench.tasks.lawshift.scenarios import subtask_name
 from tests.support import lawbench
+from tests.support.chat_server import FakeChatServer, serving
 from tests.support.sources import write_lawshift
 
 SCENARIOS = ("subject_explicit_extend", "object_explicit_reduce", "term_up")
@@ -82,38 +81,11 @@ def test_peft_adapter_and_no_chat_template(tiny_model, lawshift_dir, tmp_path):
     assert "<|im_start|>" not in sample["arguments"]["gen_args_0"]["arg_0"]
 
 
-class _FakeChatServer(BaseHTTPRequestHandler):
-    """An OpenAI-compatible /v1/chat/completions that always gives the same judgment."""
-
-    answer = "<think>简短推理</think><answer>容留他人吸毒罪 | 7</answer>"
-    seen: list = []
-
-    def do_POST(self):  # noqa: N802 (http.server API)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        _FakeChatServer.seen.append(body)
-        payload = {"id": "x", "object": "chat.completion", "model": body["model"],
-                   "choices": [{"index": 0, "finish_reason": "stop",
-                                "message": {"role": "assistant", "content": self.answer}}]}
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 def test_api_backend_against_a_local_server(lawshift_dir, tmp_path):
-    server = HTTPServer(("127.0.0.1", 0), _FakeChatServer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        done = lawbench("eval", "--backend", "api", "--model", "fake-judge", "--base-url",
-                        f"http://127.0.0.1:{server.server_port}/v1", "--tasks", "lawshift", "--data-dir",
-                        str(lawshift_dir), "--limit", "2", "--output-dir", str(tmp_path / "runs"))
-    finally:
-        server.shutdown()
+    with serving() as base_url:
+        done = lawbench("eval", "--backend", "api", "--model", "fake-judge", "--base-url", base_url,
+                        "--tasks", "lawshift", "--data-dir", str(lawshift_dir), "--limit", "2",
+                        "--output-dir", str(tmp_path / "runs"))
     assert done.returncode == 0, done.stderr[-2000:]
     results = read_run(tmp_path / "runs" / "fake-judge")["results"]
     # The constant answer is right on every original case, and on the poisoned side only where the act
@@ -126,7 +98,7 @@ def test_api_backend_against_a_local_server(lawshift_dir, tmp_path):
     assert results["lawshift_original"]["parse_rate,none"] == 1.0
     # charge: all 6 original right; poisoned V and TU keep the charge (4/6), NV expects not guilty.
     assert results["lawshift"]["shift_gap_charge_acc,none"] == pytest.approx(4 / 6 - 1)
-    messages = _FakeChatServer.seen[-1]["messages"]
+    messages = FakeChatServer.seen[-1]["messages"]
     assert messages[0]["role"] == "system" and "<answer>" in messages[0]["content"]
     assert "【案件事实】" in messages[-1]["content"]
 
@@ -185,18 +157,10 @@ def test_prompts_longer_than_the_context_keep_their_instructions(tiny_model, law
 
 @pytest.mark.parametrize("answer", ["", "   ", "�\x00<answer><answer>", "完全无关的回答。" * 30])
 def test_empty_or_garbage_outputs_are_counted_not_fatal(lawshift_dir, tmp_path, answer):
-    class Garbage(_FakeChatServer):
-        pass
-
-    Garbage.answer = answer
-    server = HTTPServer(("127.0.0.1", 0), Garbage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        done = lawbench("eval", "--backend", "api", "--model", "junk", "--base-url",
-                        f"http://127.0.0.1:{server.server_port}/v1", "--tasks", "lawshift_term_up_poisoned",
-                        "--data-dir", str(lawshift_dir), "--limit", "2", "--output-dir", str(tmp_path / "runs"))
-    finally:
-        server.shutdown()
+    with serving(answer) as base_url:
+        done = lawbench("eval", "--backend", "api", "--model", "junk", "--base-url", base_url,
+                        "--tasks", "lawshift_term_up_poisoned", "--data-dir", str(lawshift_dir), "--limit", "2",
+                        "--output-dir", str(tmp_path / "runs"))
     assert done.returncode == 0, done.stderr[-1500:]
     entry = read_run(tmp_path / "runs" / "junk")["results"][subtask_name("term_up", "poisoned")]
     assert entry["parse_rate,none"] == 0.0 and entry["verdict_acc,none"] == 0.0

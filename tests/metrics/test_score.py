@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
@@ -26,6 +24,7 @@ from lawbench.metrics import (
     score_judgment,
 )
 from lawbench.tasks.lawshift import utils as lawshift_hooks
+from tests.support.chat_server import FakeChatServer, serving
 
 GOLD = {"charge": "盗窃", "prison_time": 6, "side": "original", "shift_type": "V"}
 OUTPUTS = (
@@ -244,37 +243,14 @@ def test_rescore_scores_the_raw_output_not_the_stored_answer(tmp_path):
 
 
 # --------------------------------------------------------------------------- end to end
-class _Judge(BaseHTTPRequestHandler):
-    """An OpenAI-compatible chat endpoint that always answers the same judgment."""
-
-    answer = "<think>简短推理</think><answer>容留他人吸毒罪 | 7</answer>"
-
-    def do_POST(self):  # noqa: N802 (http.server API)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        data = json.dumps({"id": "x", "object": "chat.completion", "model": body["model"], "choices": [
-            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": self.answer}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 def test_eval_samples_keep_the_canonical_answer_and_the_leaderboard_uses_it(lawshift_dir, tmp_path, monkeypatch):
-    server = HTTPServer(("127.0.0.1", 0), _Judge)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving() as base_url:
         done = subprocess.run([sys.executable, "-m", "lawbench", "eval", "--backend", "api", "--model", "judge",
-                               "--base-url", f"http://127.0.0.1:{server.server_port}/v1",
+                               "--base-url", base_url,
                                "--tasks", "lawshift_subject_explicit_extend_original,lawshift_term_up_poisoned",
                                "--data-dir", str(lawshift_dir), "--limit", "2",
                                "--output-dir", str(tmp_path / "runs")],
                               capture_output=True, text=True, timeout=300)
-    finally:
-        server.shutdown()
     assert done.returncode == 0, done.stderr[-2000:]
     run_dir = tmp_path / "runs" / "judge"
     results = json.loads(next(run_dir.glob("results_*.json")).read_text(encoding="utf-8"))["results"]
@@ -283,7 +259,8 @@ def test_eval_samples_keep_the_canonical_answer_and_the_leaderboard_uses_it(laws
     samples = [json.loads(line) for path in run_dir.glob("samples_*.jsonl")
                for line in path.read_text(encoding="utf-8").splitlines()]
     assert len(samples) == 4
-    assert all(s["resps"] == [[_Judge.answer]] and s["filtered_resps"] == ["容留他人吸毒 | 7"] for s in samples)
+    assert all(s["resps"] == [[FakeChatServer.answer]] and s["filtered_resps"] == ["容留他人吸毒 | 7"]
+               for s in samples)
     calls = _count_parses(monkeypatch)
     items = shift.shift_items(load_run(run_dir))
     assert len(items) == 4 and all(item.agrees for item in items) and calls == []

@@ -10,25 +10,11 @@ import pytest
 import torch
 
 from lawbench.errors import LawbenchError
-from lawbench.metrics.rewards import completion_text
 from lawbench.recipes import runner
+from tests.support.rewards import RECORDED
 from tests.support.sources import write_lawshift
 
 QUIET = ["--logging_steps", "1", "--report_to", "none", "--save_strategy", "no", "--disable_tqdm", "true"]
-RECORDED: list[dict] = []
-
-
-# --------------------------------------------------------------------------- reward functions the tests import
-def digit_share(completions, **kwargs) -> list[float]:
-    """Toy reward: the share of the answer's characters that are digits (a random tiny model starts near 0.09)."""
-    texts = [completion_text(c) for c in completions]
-    return [sum(ch.isdigit() for ch in t) / max(len(t), 1) for t in texts]
-
-
-def record_kwargs(completions, **kwargs) -> list[float]:
-    """Records what a reward function receives, rewarding nothing."""
-    RECORDED.append({"completions": completions, **kwargs})
-    return [0.0] * len(completions)
 
 
 def reward_log(out: Path) -> list[dict]:
@@ -113,26 +99,26 @@ def test_grpo_use_vllm_without_vllm_is_an_actionable_error(tiny_model, cases, tm
 def test_grpo_raises_a_toy_reward(tiny_model, toy_prompts, tmp_path):
     out = tmp_path / "grpo"
     runner.main("grpo", ["--model", str(tiny_model), "--dataset", str(toy_prompts), "--output-dir", str(out),
-                         "--reward_funcs", "tests.test_rl_recipes.digit_share", "--num_generations", "8",
+                         "--reward_funcs", "tests.support.rewards.digit_share", "--num_generations", "8",
                          "--per_device_train_batch_size", "16", "--max_completion_length", "8", "--max_steps", "12",
                          "--learning_rate", "3e-2", "--lr_scheduler_type", "constant", "--seed", "0", *QUIET])
     assert_reward_rises(out, 12)
     assert all("rewards/digit_share/mean" in h for h in reward_log(out))
     stage = json.loads((out / "lawbench_stage.json").read_text(encoding="utf-8"))
-    assert stage["recipe"] == "grpo" and stage["rewards"]["reward_funcs"] == ["tests.test_rl_recipes.digit_share"]
+    assert stage["recipe"] == "grpo" and stage["rewards"]["reward_funcs"] == ["tests.support.rewards.digit_share"]
 
 
 def test_ppo_raises_a_toy_reward(tiny_model, toy_prompts, tmp_path):
     out = tmp_path / "ppo"
     runner.main("ppo", ["--model", str(tiny_model), "--dataset", str(toy_prompts), "--output-dir", str(out),
-                        "--reward_funcs", "tests.test_rl_recipes.digit_share", "--per_device_train_batch_size", "4",
+                        "--reward_funcs", "tests.support.rewards.digit_share", "--per_device_train_batch_size", "4",
                         "--num_mini_batches", "4", "--num_ppo_epochs", "2", "--max_completion_length", "8",
                         "--max_steps", "12", "--learning_rate", "1e-2", "--lr_scheduler_type", "constant",
                         "--kl_coef", "0.01", "--seed", "0", *QUIET])
     assert_reward_rises(out, 12)
     log = reward_log(out)
     for key in ("kl", "entropy", "clip_fraction", "value_loss", "policy_loss", "learning_rate",
-                "rewards/tests.test_rl_recipes.digit_share"):
+                "rewards/tests.support.rewards.digit_share"):
         assert all(key in h for h in log), key
     assert log[0]["kl"] == pytest.approx(0.0, abs=1e-4) and log[-1]["kl"] > 0.01  # drifts from the reference
     assert (out / "model.safetensors").is_file() and (out / "value_head.safetensors").is_file()
@@ -146,7 +132,7 @@ def test_gold_columns_reach_the_reward_functions(tiny_model, cases, tmp_path, re
               "--lora_target_modules", "q_proj", "v_proj"] if recipe == "grpo"
              else ["--per_device_train_batch_size", "2"])
     runner.main(recipe, ["--model", str(tiny_model), "--dataset", str(cases), "--output-dir", str(tmp_path / recipe),
-                         "--reward_funcs", "tests.test_rl_recipes.record_kwargs", "format",
+                         "--reward_funcs", "tests.support.rewards.record_kwargs", "format",
                          "--reward_weights", "1", "0.5",
                          "--max_completion_length", "4", "--max_steps", "1", *sizes, *QUIET])
     seen = RECORDED[0]
@@ -169,7 +155,7 @@ def test_ppo_rollout_matches_an_unpadded_forward(tiny_model, tmp_path):
     data = tmp_path / "p.jsonl"
     data.write_text('{"prompt": "短"}\n{"prompt": "一个长得多的问题，要求模型作出回答"}\n', encoding="utf-8")
     ctx = runner.parse("ppo", ["--model", str(tiny_model), "--dataset", str(data), "--output-dir", str(tmp_path / "o"),
-                               "--reward_funcs", "tests.test_rl_recipes.digit_share", "--max_completion_length", "6",
+                               "--reward_funcs", "tests.support.rewards.digit_share", "--max_completion_length", "6",
                                "--temperature", "0.7"])
     model, reference, tokenizer = build_model(ctx)
     rows, _ = load_prompt_rows(ctx.recipe)
