@@ -62,8 +62,8 @@ def _add_model_parser(sub) -> None:
     from lawbench.tiny.model import TinyModelConfig
     from lawbench.utils.dataclass_cli import add_options
 
-    p = sub.add_parser("model", help="model utilities (init: build a tiny local model)")
-    msub = p.add_subparsers(dest="model_command", required=True, metavar="{init}")
+    p = sub.add_parser("model", help="model utilities (init: build a tiny local model; merge: LoRA into its base)")
+    msub = p.add_subparsers(dest="model_command", required=True, metavar="{init,merge}")
     i = msub.add_parser("init", help="build a tiny from-scratch Qwen2-style model with its own BPE tokenizer",
                         description="Build a tiny random-weight Qwen2-style model (~3-5M parameters) and a "
                         "byte-level BPE tokenizer trained on the fly; loads offline with AutoModelForCausalLM / "
@@ -73,6 +73,42 @@ def _add_model_parser(sub) -> None:
                    help="UTF-8 text files to train the tokenizer on (default: built-in synthetic legal corpus)")
     add_options(i, TinyModelConfig)
     i.set_defaults(func=cmd_model_init)
+    from lawbench.inference.merge import MergeConfig
+
+    m = msub.add_parser("merge", help="merge a LoRA adapter into its base and save a plain checkpoint",
+                        description="Merge a LoRA adapter into its base model and save weights, tokenizer, chat "
+                        "template and lawbench_stage.json (lineage) to --out. Prefix / prompt-tuning adapters "
+                        "cannot be merged (load them with --model ADAPTER).")
+    add_options(m, MergeConfig)
+    m.set_defaults(func=cmd_model_merge)
+
+
+def _add_inference_parsers(sub) -> None:
+    from lawbench.inference.chat import ChatConfig
+    from lawbench.inference.generate import GenerateConfig
+    from lawbench.inference.serve import ServeConfig
+    from lawbench.models.resolve import ModelOptions
+    from lawbench.utils.dataclass_cli import add_options
+
+    for name, config, func, summary, description in (
+        ("chat", ChatConfig, cmd_chat, "talk to a model in the terminal (streamed), or ask once with --message",
+         "Interactive multi-turn chat with the model's chat template (/reset, /save FILE, /quit). --message "
+         "TEXT (or standard input when it is not a terminal) prints one reply and exits; --case FILE[:INDEX] "
+         "sends a LawShift case with evaluation's prompt and shows the parsed charge and term; --compare M2 asks "
+         "a second model too."),
+        ("generate", GenerateConfig, cmd_generate, "batch inference over a JSON Lines file (resumable)",
+         "Answer every line of --input (JSON Lines with 'prompt' or 'messages'; other fields kept) and write "
+         "it to --output with a 'prediction'. Batches run longest first; re-running resumes."),
+        ("serve", ServeConfig, cmd_serve, "OpenAI-compatible server on vLLM or transformers serve",
+         "Serve the model over an OpenAI-compatible API (vllm serve with vLLM + CUDA, else transformers serve; "
+         "adapters served as LoRA modules or merged first). Prints the model name /v1/models lists; SIGINT or "
+         "SIGTERM stop it."),
+    ):
+        p = sub.add_parser(name, help=summary, description=description)
+        groups: dict = {}
+        add_options(p, ModelOptions, groups)
+        add_options(p, config, groups)
+        p.set_defaults(func=func)
 
 
 def _add_recipe_parser(sub) -> None:
@@ -99,6 +135,9 @@ def _add_pipeline_parser(sub) -> None:
                    help="comma-separated, e.g. pt,sft,rs-sft,dpo,kto,rm,ppo,grpo (or `stages:` in the config)")
     p.add_argument("--output-dir", required=True, help="pipeline folder OUT")
     p.add_argument("--config", help="YAML: per-stage data and flags, parents, eval settings (see docs)")
+    p.add_argument("--retrain-changed", action="store_true",
+                   help="train again the finished stages whose configuration (or an ancestor's) changed, and the "
+                   "stages after them (default: refuse)")
     p.set_defaults(func=cmd_pipeline)
 
 
@@ -134,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                         help="lawbench's log level (lm-eval and transformers log warnings only unless DEBUG)")
     sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{demo,eval,score,tasks,recipe,pipeline,leaderboard,model}")
+                                metavar="{demo,eval,score,tasks,recipe,pipeline,leaderboard,model,chat,generate,"
+                                "serve}")
     _add_demo_parser(sub)
     _add_eval_parser(sub)
     _add_score_parser(sub)
@@ -142,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pipeline_parser(sub)
     _add_tasks_parser(sub)
     _add_model_parser(sub)
+    _add_inference_parsers(sub)
     _add_leaderboard_parser(sub)
     return parser
 
@@ -222,6 +263,7 @@ def cmd_pipeline(args) -> int:
         if not isinstance(config, dict):
             raise LawbenchError(f"{args.config}: expected a YAML mapping")
     plan = make_plan(args.model, args.stages, args.output_dir, config)
+    plan.retrain_changed = plan.retrain_changed or args.retrain_changed
     status = run_pipeline(plan)
     print("stages: " + ", ".join(f"{name} ({state})" for name, state in status.items()))
     print_stage_table(load_stage_runs(Path(args.output_dir) / "runs", list(status)))
@@ -242,6 +284,43 @@ def cmd_model_init(args) -> int:
     out = init_tiny_model(args.out, from_args(TinyModelConfig, args), corpus=args.corpus)
     print(f"tiny model written to {out}")
     return 0
+
+
+def cmd_model_merge(args) -> int:
+    from lawbench.inference.merge import MergeConfig, merge_to_folder
+    from lawbench.utils.dataclass_cli import from_args
+
+    config = from_args(MergeConfig, args)
+    out = merge_to_folder(config.adapter, config.out, base_model=config.base_model, dtype=config.dtype,
+                          trust_remote_code=config.trust_remote_code)
+    print(f"merged checkpoint written to {out}")
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from lawbench.inference.chat import ChatConfig, run_chat
+    from lawbench.models.resolve import ModelOptions
+    from lawbench.utils.dataclass_cli import from_args
+
+    return run_chat(from_args(ChatConfig, args, model=from_args(ModelOptions, args)))
+
+
+def cmd_generate(args) -> int:
+    from lawbench.inference.generate import GenerateConfig, run_generate
+    from lawbench.models.resolve import ModelOptions
+    from lawbench.utils.dataclass_cli import from_args
+
+    done = run_generate(from_args(GenerateConfig, args, model=from_args(ModelOptions, args)))
+    print(f"{done['output']}: {done['generated']} generated, {done['skipped']} already there, {done['total']} lines")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from lawbench.inference.serve import ServeConfig, run_serve
+    from lawbench.models.resolve import ModelOptions
+    from lawbench.utils.dataclass_cli import from_args
+
+    return run_serve(from_args(ServeConfig, args, model=from_args(ModelOptions, args)))
 
 
 def cmd_leaderboard_build(args) -> int:
@@ -295,6 +374,40 @@ def main(argv: list[str] | None = None) -> int:
         print("lawbench: interrupted; finished requests are cached, re-run the same command to resume",
               file=sys.stderr)
         return 130
+    except Exception as err:  # noqa: BLE001 - the one top-level handler: one line, never a traceback
+        if os.environ.get("LAWBENCH_TRACEBACK") or "DEBUG" in argv:
+            raise
+        message, status = unexpected_error_line(err)
+        print(f"lawbench: error: {message}", file=sys.stderr)
+        return status
+
+
+def unexpected_error_line(err: Exception) -> tuple[str, int]:
+    """One line (and the exit status) for an error that no lawbench check turned into a :class:`LawbenchError`.
+
+    Files the system refuses (missing, a file where a folder should be, a full disk, no permission) and
+    damaged SQLite files are the user's to fix (status 2); anything else is reported as unexpected (status
+    1) with a hint to see the traceback (``LAWBENCH_TRACEBACK=1`` or ``--log-level DEBUG``).
+
+    >>> unexpected_error_line(NotADirectoryError(20, "Not a directory", "site/index.html"))
+    ('site/index.html: Not a directory', 2)
+    >>> unexpected_error_line(OSError(28, "No space left on device"))[0]
+    'No space left on device; free some space or write elsewhere'
+    """
+    import errno
+    import sqlite3
+
+    if isinstance(err, OSError):
+        where = " -> ".join(str(f) for f in (err.filename, err.filename2) if f is not None)
+        reason = err.strerror or first_line(err)
+        if err.errno == errno.ENOSPC:
+            reason += "; free some space or write elsewhere"
+        return (f"{where}: {reason}" if where else reason), 2
+    if isinstance(err, sqlite3.DatabaseError):
+        return (f"a database file cannot be used ({first_line(err)}); if it is a request cache (RUN/cache/*.db), "
+                "delete it or re-run with --no-cache"), 2
+    return (f"unexpected {type(err).__name__}: {first_line(err, limit=300)} "
+            "(set LAWBENCH_TRACEBACK=1 to see where; please report it)"), 1
 
 
 if __name__ == "__main__":

@@ -4,12 +4,16 @@ Order of work (cheap checks first, so bad input fails before a model is loaded):
 
 1. resolve the model argument (paths, adapter base, backend flags);
 2. select tasks and load their data (validated; LawShift groups narrowed to local scenarios);
-3. load the model; wrap it in lm-eval's request cache (``OUTPUT_DIR/RUN_NAME/cache/``, keyed by the
-   model fingerprint) so that re-running an interrupted command recomputes nothing it finished;
+3. lock the run folder ``OUTPUT_DIR/RUN_NAME`` (one writer; the name cannot leave ``OUTPUT_DIR``), load the
+   model and put lawbench's request cache in front of it (:mod:`lawbench.cache`: JSON in SQLite under
+   ``RUN_DIR/cache/``, per model fingerprint, keyed by every setting that changes a prompt or its cut) so
+   that re-running an interrupted command recomputes nothing it finished;
 4. evaluate with lm-eval's ``simple_evaluate``;
 5. add what lm-eval does not compute (:mod:`lawbench.postprocess`: bootstrap stderrs, LawShift shift
    gaps, task hashes), each step returning a new table, and build the ``"lawbench"`` manifest;
-6. write lm-eval's ``samples_*.jsonl`` and then ``results_*.json`` (with the manifest) atomically.
+6. merge with an earlier result set of the same model in the folder (its other tasks are kept, see
+   :mod:`lawbench.run_folder`), then write lm-eval's ``samples_*.jsonl`` and ``results_*.json`` (with the
+   manifest) atomically.
 
 Example (CPU, seconds)::
 
@@ -41,6 +45,7 @@ from lawbench.models.resolve import ModelOptions, ResolvedModel, resolve_model
 from lawbench.postprocess import shift_summary, task_hashes, with_bootstrap_stderrs, with_shift_gaps
 from lawbench.utils.dataclass_cli import option
 from lawbench.utils.io import atomic_write_json, atomic_write_text, sha256_text
+from lawbench.utils.safe import NAME_RE, scrub_argv, scrub_urls
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +182,8 @@ def quiet_lm_eval():
 def default_run_name(resolved: ResolvedModel) -> str:
     """A stable folder name from the model, so re-running the same command resumes the same run."""
     name = Path(resolved.display_name.rstrip("/")).name if resolved.kind != "hub" else resolved.path
-    return re.sub(r"[^\w.\-]+", "__", name).strip("_") or "model"
+    name = re.sub(r"[^A-Za-z0-9_.\-]+", "__", name).strip("_.-")
+    return name if NAME_RE.match(name) else "model"  # always a valid --run-name
 
 
 def _versions() -> dict[str, str]:
@@ -210,7 +216,7 @@ def _cache_key(identity: dict, options: ModelOptions, dtype: str) -> str:
     # Cached answers are keyed by prompt + generation kwargs inside the db; the db itself must
     # therefore be specific to the model, its numerics and the backend.
     parts = [identity.get("fingerprint") or "unknown", options.backend, dtype, str(options.load_in_4bit),
-             options.model if identity.get("fingerprint") is None else ""]
+             options.model if identity.get("fingerprint") is None else "", "json1"]  # lawbench.cache's format
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
@@ -227,9 +233,17 @@ def _sanitize_sample(sample: dict) -> dict:
     return sample
 
 
-def write_run(run_dir: Path, results: dict, samples: dict, date_id: str) -> tuple[Path, list[Path]]:
-    """Write samples then results (results last: their presence means the run is complete)."""
+def write_run(run_dir: Path, results: dict, samples: dict, date_id: str, *, carry: tuple[str, list[str]] | None = None,
+              remove_older: bool = True) -> tuple[Path, list[Path]]:
+    """Write samples then results (results last: their presence means the run is complete).
+
+    ``carry`` is ``(earlier time, tasks)``: those tasks' samples files join this result set (a merge, see
+    :mod:`lawbench.run_folder`). With ``remove_older`` the earlier result sets, merged into this one, are
+    removed so the folder holds one consistent set; otherwise (an unreadable earlier set) they stay.
+    """
     from lm_eval.utils import handle_non_serializable
+
+    from lawbench.run_folder import carry_samples
 
     sample_paths = []
     for task_name, task_samples in samples.items():
@@ -237,10 +251,12 @@ def write_run(run_dir: Path, results: dict, samples: dict, date_id: str) -> tupl
                  for s in task_samples]
         path = run_dir / f"samples_{task_name}_{date_id}.jsonl"
         sample_paths.append(atomic_write_text(path, "\n".join(lines) + "\n"))
+    if carry:
+        sample_paths += carry_samples(run_dir, carry[0], date_id, carry[1])
     results_path = atomic_write_json(run_dir / f"results_{date_id}.json", results, default=handle_non_serializable)
     keep = {results_path.name, *(p.name for p in sample_paths)}
-    for old in [*run_dir.glob("results_*.json"), *run_dir.glob("samples_*.jsonl")]:
-        if old.name not in keep:  # one consistent result set per run folder
+    for old in [*run_dir.glob("results_*.json"), *run_dir.glob("samples_*.jsonl")] if remove_older else []:
+        if old.name not in keep:  # one consistent result set per run folder (its tasks merged above)
             old.unlink(missing_ok=True)
     return results_path, sample_paths
 
@@ -270,10 +286,51 @@ def load_tasks(config: EvalConfig) -> _Tasks:
     return _Tasks(selection, selection.manager.load(selection.names), data_dir)
 
 
+def _prompt_salt(config: EvalConfig, lm, chat_template: bool) -> str:
+    """What changes a prompt or where it is cut, for the request cache's keys (see :mod:`lawbench.cache`)."""
+    from lawbench.cache import prompt_salt
+    from lawbench.models import hflm
+
+    try:
+        max_length = getattr(lm, "max_length", None)
+    except Exception:  # noqa: BLE001 - some backends compute it lazily and may fail; the override still counts
+        max_length = None
+    template = getattr(getattr(lm, "tokenizer", None), "chat_template", None) if chat_template else None
+    return prompt_salt(max_length=max_length, max_length_option=config.model.max_length,
+                       truncation=getattr(lm, "truncation", None), lm_class=type(lm).__name__,
+                       keep_tail=hflm.KEEP_TAIL if isinstance(lm, hflm.LawbenchHFLM) else None,
+                       chat_template=sha256_text(template) if isinstance(template, str) else bool(chat_template),
+                       system_instruction=config.system_instruction, num_fewshot=config.num_fewshot,
+                       lawshift_articles=config.lawshift_articles)
+
+
 def evaluate(config: EvalConfig, tasks: _Tasks, lm, cache_prefix: str | None, chat_template: bool) -> dict:
-    """Step 4: lm-eval's ``simple_evaluate`` with lawbench's seeds, cache and chat settings."""
+    """Step 4: lm-eval's ``simple_evaluate`` with lawbench's seeds, cache and chat settings.
+
+    With ``cache_prefix`` the requests go through :class:`lawbench.cache.RequestCache` at
+    ``<cache_prefix>_rank<r>.db`` for the call (never lm-eval's pickle-based ``use_cache``); the result gets a
+    ``"request_cache"`` entry (file, entries set aside) for the manifest.
+    """
+    import os
+
     from lm_eval import simple_evaluate
 
+    from lawbench.cache import RequestCache
+
+    if not cache_prefix:
+        return _simple_evaluate(simple_evaluate, config, tasks, lm, chat_template)
+    rank = getattr(lm, "rank", 0) or int(os.environ.get("LOCAL_RANK", "0"))
+    cache = RequestCache(f"{cache_prefix}_rank{rank}.db", _prompt_salt(config, lm, chat_template))
+    try:
+        with cache.attached(lm):
+            results = _simple_evaluate(simple_evaluate, config, tasks, lm, chat_template)
+    finally:
+        cache.close()
+    return {**results, "request_cache": {"file": cache.path.name,
+                                         "set_aside": cache.set_aside.name if cache.set_aside else None}}
+
+
+def _simple_evaluate(simple_evaluate, config: EvalConfig, tasks: _Tasks, lm, chat_template: bool) -> dict:
     return simple_evaluate(
         model=lm,
         tasks=tasks.built(),
@@ -281,7 +338,7 @@ def evaluate(config: EvalConfig, tasks: _Tasks, lm, cache_prefix: str | None, ch
         num_fewshot=config.num_fewshot,
         limit=config.limit,
         gen_kwargs=config.gen_kwargs,
-        use_cache=cache_prefix,
+        use_cache=None,  # lm-eval's cache pickles; lawbench.cache (JSON) is put in front of the model instead
         apply_chat_template=chat_template,
         fewshot_as_multiturn=chat_template,
         system_instruction=config.system_instruction,
@@ -338,7 +395,7 @@ def build_manifest(config: EvalConfig, resolved: ResolvedModel, model, identity:
                      "truncated": getattr(model.lm, "truncated_requests", 0)},
         "timings": {name: round(seconds, 3) for name, seconds in timings.items()},
         "shift": shift_summary(results),
-        "command": sys.argv,
+        "command": scrub_argv(sys.argv),  # no credentials or query strings in URLs, no --*key* values
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         **config.extra_manifest,
     }
@@ -346,28 +403,38 @@ def build_manifest(config: EvalConfig, resolved: ResolvedModel, model, identity:
 
 def run_eval(config: EvalConfig) -> EvalRun:
     """Evaluate ``config.model`` on ``config.tasks``; see the module docstring for the steps."""
-    from lawbench.models.load import build_lm
+    from lawbench.run_folder import run_dir_for
+    from lawbench.utils.lock import folder_lock
 
     started = time.perf_counter()
     resolved = resolve_model(config.model)  # 1. what to load (cheap, before anything heavy)
+    run_name = config.run_name or default_run_name(resolved)
+    run_dir = run_dir_for(config.output_dir, run_name)  # a plain name that stays inside --output-dir
     with quiet_lm_eval():
         tasks = load_tasks(config)  # 2.
-        data_seconds = time.perf_counter() - started
-        model = build_lm(config.model, resolved)  # 3. model + request cache
-        identity = _model_identity(resolved, config.model)
-        run_name = config.run_name or default_run_name(resolved)
-        run_dir = Path(config.output_dir) / run_name
-        run_dir.mkdir(parents=True, exist_ok=True)
-        counter = _RequestCounter(model.lm)
-        cache_prefix = (str(run_dir / "cache" / f"requests-{_cache_key(identity, config.model, model.dtype)}")
-                        if config.use_cache else None)
-        eval_start = time.perf_counter()
-        results = evaluate(config, tasks, model.lm, cache_prefix, bool(model.chat_template))  # 4.
-        eval_seconds = time.perf_counter() - eval_start
+        with folder_lock(run_dir, "run folder"):  # 3. one writer per run folder, until the results are written
+            return _run_locked(config, resolved, tasks, run_name, run_dir, started)
+
+
+def _run_locked(config: EvalConfig, resolved: ResolvedModel, tasks: _Tasks, run_name: str, run_dir: Path,
+                started: float) -> EvalRun:
+    from lawbench.models.load import build_lm
+
+    data_seconds = time.perf_counter() - started
+    model = build_lm(config.model, resolved)  # 3. model + request cache
+    identity = _model_identity(resolved, config.model)
+    counter = _RequestCounter(model.lm)
+    cache_prefix = (str(run_dir / "cache" / f"requests-{_cache_key(identity, config.model, model.dtype)}")
+                    if config.use_cache else None)
+    eval_start = time.perf_counter()
+    results = evaluate(config, tasks, model.lm, cache_prefix, bool(model.chat_template))  # 4.
+    eval_seconds = time.perf_counter() - eval_start
+    cache_info = results.pop("request_cache", None)
     results = with_bootstrap_stderrs(results, tasks.loaded["tasks"], config.seed)  # 5. what lm-eval leaves out
     results = with_shift_gaps(results)
     results = {**results, "task_hashes": task_hashes(results.get("samples") or {}),
-               "config": {**results["config"], "model": resolved.display_name}}
+               "config": scrub_urls({**results["config"], "model": resolved.display_name})}
+    results, carry, remove_older, previous = _merge_earlier(run_dir, results, identity)  # 6. keep other tasks
     timings = {
         "data_load_s": data_seconds,
         "model_load_s": model.load_seconds,
@@ -377,13 +444,45 @@ def run_eval(config: EvalConfig) -> EvalRun:
     }
     manifest = build_manifest(config, resolved, model, identity, results, run_name=run_name, tasks=tasks,
                               counter=counter, timings=timings)
+    if cache_info:
+        manifest["request_cache"] = cache_info
+    if carry:
+        old_manifest = previous.get("lawbench") if isinstance(previous.get("lawbench"), dict) else {}
+        old_files = old_manifest.get("data_files") if isinstance(old_manifest.get("data_files"), dict) else {}
+        manifest["data_files"] = {**old_files, **manifest["data_files"]}
+        manifest["merged"] = {"from": f"results_{carry[0]}.json", "tasks": carry[1]}
+    manifest = scrub_urls(manifest)
     samples = results.get("samples") or {}
     results = {**{k: v for k, v in results.items() if k != "samples"}, "lawbench": manifest}
     date_id = _dt.datetime.now().isoformat().replace(":", "-")
-    results_path, sample_paths = write_run(run_dir, results, samples, date_id)  # 6. samples, then results
+    results_path, sample_paths = write_run(run_dir, results, samples, date_id, carry=carry,
+                                           remove_older=remove_older)  # samples, then results
     log.info("requests: %d total, %d reused from cache, %d computed", manifest["requests"]["total"],
              manifest["requests"]["from_cache"], counter.computed)
     return EvalRun(run_dir, results_path, sample_paths, results)
+
+
+def _merge_earlier(run_dir: Path, results: dict, identity: dict):
+    """Fold an earlier result set of the same weights into ``results`` (see :mod:`lawbench.run_folder`).
+
+    Returns ``(results, carry, remove_older, previous)``: ``carry`` is ``(earlier time, carried tasks)`` or
+    ``None``; ``remove_older`` is false when an unreadable earlier set must stay where it is.
+    """
+    from lawbench.run_folder import date_of, merge_results, previous_results, same_model, supersede
+
+    found = previous_results(run_dir)
+    if found is None:
+        return results, None, not any(run_dir.glob("results_*.json")), {}
+    old_file, old = found
+    if not same_model(old, {"model": identity}):
+        supersede(run_dir, old_file)
+        return results, None, True, old
+    new = {k: v for k, v in results.items() if k != "samples"}
+    merged, carried = merge_results(old, new)
+    if carried:
+        log.info("kept %d task(s) of the earlier run in %s: %s", len(carried), run_dir, ", ".join(carried[:8]))
+    return {**merged, "samples": results.get("samples") or {}}, ((date_of(old_file), carried) if carried else None), \
+        True, old
 
 
 def latest_results(run_dir: str | Path) -> Path | None:

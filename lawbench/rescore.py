@@ -19,7 +19,7 @@ import json
 import math
 from pathlib import Path
 
-from lawbench.errors import DataError, LawbenchError
+from lawbench.errors import DataError, LawbenchError, first_line
 from lawbench.utils.io import read_jsonl_strict, read_text_strict
 
 
@@ -38,8 +38,9 @@ def _first_response(row: dict) -> str:
     """The raw output: ``filtered_resps`` of a LawShift run holds the canonical answer read from it, and a
     canonical answer is not always one the parser accepts (an untagged ``盗窃`` is no answer)."""
     resps = row.get("resps") or row.get("filtered_resps") or [""]
-    first = resps[0]
-    return (first[0] if first else "") if isinstance(first, list) else str(first)
+    first = resps[0] if isinstance(resps, list) else resps
+    first = (first[0] if first else "") if isinstance(first, list) else first
+    return first if isinstance(first, str) else ("" if first is None else str(first))
 
 
 def score_lawshift_samples(path: Path) -> dict:
@@ -53,8 +54,11 @@ def score_lawshift_samples(path: Path) -> dict:
         missing = [k for k in ("charge", "prison_time", "side", "shift_type") if k not in doc]
         if missing:
             raise DataError(f"{path} line {number}: not a LawShift sample (doc lacks {', '.join(missing)})")
-        record = score_judgment(_first_response(row), charge=doc["charge"], prison_time=doc["prison_time"],
-                                side=doc["side"], shift_type=doc["shift_type"])
+        try:
+            record = score_judgment(_first_response(row), charge=doc["charge"], prison_time=doc["prison_time"],
+                                    side=doc["side"], shift_type=doc["shift_type"])
+        except (TypeError, ValueError, KeyError, AttributeError) as err:
+            raise DataError(f"{path} line {number}: not a LawShift sample ({first_line(err, limit=200)})") from None
         for metric, value in record.value.items():
             totals[metric] = totals.get(metric, 0.0) + value
     means = {metric: value / len(rows) for metric, value in totals.items()}

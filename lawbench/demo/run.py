@@ -37,6 +37,7 @@ STAGES = RECIPE_NAMES  # every recipe, in the registry's order
 COMMON = {"per_device_train_batch_size": 8, "logging_steps": 2, "report_to": "none", "save_strategy": "no",
           "seed": 0, "gradient_checkpointing": False}
 RL_REWARDS = ["format", "charge", "term"]
+LIVE_SCENARIO = {False: "term_up", True: "action_explicit_extend"}  # scored while training (sample / real data)
 
 
 def demo_config(data: Path, real: bool) -> dict:
@@ -55,7 +56,10 @@ def demo_config(data: Path, real: bool) -> dict:
         rl = {"dataset": [str(data / "train" / "rl_statute_change.jsonl")]}
     rl.update({"max_records": 24, "reward_funcs": RL_REWARDS, "max_completion_length": 24, "parent": "rs-sft"})
     return {
-        "eval": {"tasks": tasks, "data_dir": eval_data, "limit": 8, "gen_kwargs": "max_gen_toks=24"},
+        # steps 0.5: every stage is also scored half-way and at its end while it trains, on 2 cases of one
+        # scenario (about a second each), so the site's Charts view has score-vs-step curves
+        "eval": {"tasks": tasks, "data_dir": eval_data, "limit": 8, "gen_kwargs": "max_gen_toks=24",
+                 "steps": 0.5, "live_limit": 2, "live_tasks": f"lawshift_{LIVE_SCENARIO[real]}_original"},
         "defaults": COMMON,
         "pt": {"dataset": [corpus], "max_records": 400, "max_length": 128, "max_steps": 20, "learning_rate": 2e-3},
         "sft": {"dataset": [cases], "articles": articles, "max_steps": 25, "learning_rate": 3e-3},
@@ -80,13 +84,17 @@ def run_demo(out: str | Path, data_dir: str | None = None) -> Path:
     from lawbench.leaderboard import build_site
     from lawbench.pipeline import make_plan, run_pipeline
     from lawbench.report import load_stage_runs, print_stage_table
-    from lawbench.tiny.model import init_tiny_model
+    from lawbench.tiny.model import init_tiny_model, is_built
 
     out = Path(out).resolve()
     timings: dict[str, float] = {}
     started = time.perf_counter()
     model = out / "base-model"
-    if not (model / "config.json").is_file():
+    if not is_built(model):
+        if model.exists():  # an interrupted build by an older lawbench: set aside, never used as the base
+            aside = model.with_name(f"base-model.incomplete-{time.strftime('%Y%m%dT%H%M%S')}")
+            model.rename(aside)
+            log.warning("demo: %s was not a finished tiny model; moved to %s and building it again", model, aside.name)
         init_tiny_model(model)
     timings["model init"] = round(time.perf_counter() - started, 1)
     data = Path(data_dir).resolve() if data_dir else write_demo_data(out / "demo-data")

@@ -26,9 +26,11 @@ from lawbench.errors import DataError
 from lawbench.leaderboard.runs import Run
 from lawbench.leaderboard.stats import rnd
 from lawbench.utils.io import read_json_strict
+from lawbench.utils.safe import NAME_RE
 
 MAX_POINTS = 400  # per series: enough for a 300-pixel chart, keeps the embedded data small
-BOOKKEEPING = re.compile(r"^(step|epoch|total_flos|.*_runtime|.*_per_second|num_tokens|train_loss)$")
+# lawbench/<task>/<metric>: scores while training, drawn joined across stages (lawbench.leaderboard.live)
+BOOKKEEPING = re.compile(r"^(step|epoch|total_flos|.*_runtime|.*_per_second|num_tokens|train_loss|lawbench/.*)$")
 CHART_ORDER = ("loss", "loss per channel", "reward", "rewards", "kl", "entropy", "clip_fraction", "value_loss",
                "learning_rate", "grad_norm")
 
@@ -46,7 +48,9 @@ def _checkpoint_state(folder: Path) -> Path | None:
 
 def find_trainer_state(run: Run, runs_dir: Path) -> Path | None:
     model = run.manifest.get("model") or {}
-    candidates = [runs_dir.parent / "checkpoints" / run.stage, runs_dir.parent / "checkpoints" / run.id]
+    # a manifest's stage is data from the run folder: only a plain name may pick a folder under checkpoints/
+    candidates = [runs_dir.parent / "checkpoints" / name for name in (run.stage, run.id) if NAME_RE.match(name)
+                  and name not in (".", "..")]
     if model.get("kind") not in ("hub", "api"):
         for folder in (model.get("adapter"), model.get("path")):
             if isinstance(folder, str) and folder:
@@ -80,6 +84,8 @@ def curves_from_state(state: dict) -> list[dict]:
         if not isinstance(entry, dict):
             continue
         step = entry.get("step", position)
+        if isinstance(step, bool) or not isinstance(step, (int, float)) or rnd(step) is None:
+            step = position  # a trainer state from elsewhere is data: a step must be a finite number
         for key, value in entry.items():
             if BOOKKEEPING.match(key) or isinstance(value, bool) or not isinstance(value, (int, float)):
                 continue
@@ -102,5 +108,9 @@ def training_curves(run: Run, runs_dir: Path) -> dict | None:
         raise DataError(f"{path}: not a trainer state (expected a JSON object with 'log_history')")
     # Relative to the pipeline's output folder, so that the site does not depend on where it lies.
     root = runs_dir.parent.resolve()
-    source = path.resolve().relative_to(root).as_posix() if path.resolve().is_relative_to(root) else str(path)
-    return {"source": source, "global_step": state.get("global_step"), "charts": curves_from_state(state)}
+    source = (path.resolve().relative_to(root).as_posix() if path.resolve().is_relative_to(root)
+              else f"{path.parent.name}/{path.name}")  # never an absolute path of the build machine
+    from lawbench.leaderboard.live import live_series
+
+    return {"source": source, "global_step": state.get("global_step"), "charts": curves_from_state(state),
+            "live": live_series(state)}

@@ -20,6 +20,9 @@ import io
 CSV_COLUMNS = ("task", "kind", "metric", "filter", "primary", "stage", "run", "score", "ci_lo", "ci_hi", "n",
                "vs_parent", "vs_parent_lo", "vs_parent_hi", "vs_parent_significant", "vs_parent_status",
                "vs_base", "vs_base_lo", "vs_base_hi", "vs_base_significant", "vs_base_status")
+NUMERIC_COLUMNS = {i for i, name in enumerate(CSV_COLUMNS)
+                   if name in ("score", "ci_lo", "ci_hi", "n", "vs_parent", "vs_parent_lo", "vs_parent_hi",
+                               "vs_base", "vs_base_lo", "vs_base_hi")}
 LEGEND = ("[lo, hi]: 95% bootstrap CI over items. (+d): change vs the parent stage; * = its paired-bootstrap "
           "95% CI excludes 0; 'n/c' = not comparable (task version, documents or prompts differ).")
 
@@ -35,9 +38,30 @@ def _change_fields(change: dict | None) -> list[str]:
             "" if "significant" not in change else str(change["significant"]).lower(), change.get("status", "")]
 
 
+def csv_cell(value) -> str:
+    """A cell a spreadsheet will not run: text starting with ``= + - @``, a tab or a CR gets a leading ``'``
+    (OWASP's advice), line breaks become spaces; numbers are written as they are.
+
+    >>> [csv_cell(v) for v in ("=1+2", "@SUM(A1)", "-0.25", -0.25, "sft")]
+    ["'=1+2", "'@SUM(A1)", "'-0.25", -0.25, 'sft']
+    """
+    if not isinstance(value, str):
+        return value
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        value = "'" + value
+    return value.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")  # one record per line
+
+
 def to_csv(data: dict) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    rows = csv.writer(out, lineterminator="\n")
+
+    class Writer:  # every text cell through csv_cell; the numbers this module formats stay numbers
+        @staticmethod
+        def writerow(cells):
+            rows.writerow([cell if i in NUMERIC_COLUMNS else csv_cell(cell) for i, cell in enumerate(cells)])
+
+    writer = Writer()
     writer.writerow(CSV_COLUMNS)
     for row in data["rows"]:
         for stage in data["stages"]:
@@ -76,15 +100,24 @@ def _primary_rows(data: dict) -> list[dict]:
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+    """A Markdown table cell: one line, and no character that could start markup or end the cell.
+
+    >>> print(_md_escape("a|b\\n<img src=x>"))
+    a\\|b \\<img src=x\\>
+    """
+    text = " ".join(str(text).split())  # a newline would end the table row
+    for char in "\\|`*_[]<>":
+        text = text.replace(char, "\\" + char)
+    return text
 
 
 def to_markdown(data: dict) -> str:
     header = ["task", "metric", *(_label(s) for s in data["stages"])]
     lines = ["| " + " | ".join(_md_escape(h) for h in header) + " |", "|" + "---|" * len(header)]
     for row in _primary_rows(data):
-        cells = [row["node"], row["metric"], *(_cell_text(row, s["id"], "*") for s in data["stages"])]
-        lines.append("| " + " | ".join(_md_escape(c) for c in cells) + " |")
+        cells = [_md_escape(row["node"]), _md_escape(row["metric"]),
+                 *(_cell_text(row, s["id"], "*") for s in data["stages"])]  # numbers lawbench formatted
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n\n" + LEGEND + "\n"
 
 
@@ -98,7 +131,7 @@ def tex_escape(text: str) -> str:
     >>> tex_escape("lawshift_term_up & 50%")
     'lawshift\\_term\\_up \\& 50\\%'
     """
-    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in " ".join(str(text).split()))  # one line: no \n, no \par
 
 
 def to_latex(data: dict) -> str:

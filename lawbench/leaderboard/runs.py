@@ -4,6 +4,10 @@ A run folder is what ``lawbench eval`` (or plain ``lm_eval --output_path``) writ
 holds several results files the newest wins (the names carry the time), and only the samples files
 written with it (same ``<time>`` suffix) are read.
 
+Run folders may come from anyone, so they are read as data and checked (:func:`check_results`): the
+tables the site reads must have the right shapes, ``NaN`` / ``Infinity`` become ``None``, and anything
+else is one :class:`~lawbench.errors.DataError` line naming the file and the entry.
+
 Example:
     >>> from pathlib import Path
     >>> load_runs(Path("/nonexistent/runs"))
@@ -19,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lawbench.errors import DataError, LawbenchError
+from lawbench.errors import DataError, LawbenchError, first_line
 from lawbench.utils.io import read_json_strict, read_text_strict
 
 RESULTS_PREFIX, SAMPLES_PREFIX = "results_", "samples_"
@@ -54,7 +58,8 @@ class Run:
 
     @property
     def manifest(self) -> dict:
-        return self.results.get("lawbench") or {}
+        manifest = self.results.get("lawbench")
+        return manifest if isinstance(manifest, dict) else {}
 
     @property
     def stage(self) -> str:
@@ -88,11 +93,51 @@ def load_runs(runs_dir: Path) -> list[Run]:
     return [load_run(folder) for folder in run_folders(Path(runs_dir))]
 
 
+# Tables of a results file: task name -> value of this type (lm-eval's layout plus lawbench's task hashes).
+TASK_TABLES = {"results": dict, "groups": dict, "group_subtasks": list, "configs": dict, "versions": (str, int, float),
+               "n-shot": (int, float, str), "higher_is_better": dict, "n-samples": dict, "task_hashes": str}
+# Manifest entries the site reads, and their types.
+MANIFEST_TYPES = {"model": dict, "versions": dict, "requests": dict, "timings": dict, "chat_template": dict,
+                  "data_files": dict, "seeds": dict, "stage": str, "parent": str, "training": dict}
+
+
+def _kind(types) -> str:
+    types = types if isinstance(types, tuple) else (types,)
+    names = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}
+    return " or ".join(dict.fromkeys(names[t] for t in types))
+
+
+def check_results(results, path: Path) -> dict:
+    """``results`` when it has the shapes the leaderboard reads; else a one-line :class:`DataError`."""
+    if not isinstance(results, dict) or not isinstance(results.get("results"), dict):
+        raise DataError(f"{path}: not an lm-eval results file (no 'results' object)")
+    for key, types in TASK_TABLES.items():
+        table = results.get(key)
+        if table is None:
+            continue
+        if not isinstance(table, dict):
+            raise DataError(f"{path}: '{key}' must be an object of tasks, got {type(table).__name__}")
+        for task, value in table.items():
+            if value is not None and (not isinstance(value, types) or isinstance(value, bool)):
+                raise DataError(f"{path}: {key}[{task!r}] must be {_kind(types)}, got {type(value).__name__}")
+            if key == "group_subtasks" and not all(isinstance(m, str) for m in value or []):
+                raise DataError(f"{path}: group_subtasks[{task!r}] must list task names")
+    manifest = results.get("lawbench")
+    if manifest is not None and not isinstance(manifest, dict):
+        raise DataError(f"{path}: the 'lawbench' manifest must be an object, got {type(manifest).__name__}")
+    for key, kind in MANIFEST_TYPES.items():
+        value = (manifest or {}).get(key)
+        if value is not None and not isinstance(value, kind):
+            raise DataError(f"{path}: lawbench.{key} must be {_kind(kind)}, got {type(value).__name__}")
+    config = results.get("config")
+    if config is not None and not isinstance(config, dict):
+        raise DataError(f"{path}: 'config' must be an object, got {type(config).__name__}")
+    return results
+
+
 def load_run(folder: Path) -> Run:
     results_file = _results_files(folder)[-1]  # names carry the time: the last one is the newest
-    results = read_json_strict(results_file)
-    if not isinstance(results, dict) or not isinstance(results.get("results"), dict):
-        raise DataError(f"{results_file}: not an lm-eval results file (no 'results' object)")
+    results = check_results(read_json_strict(results_file, nan_as_none=True), results_file)
     run = Run(id=folder.name, folder=folder, results_file=results_file, results=results)
     date_id = results_file.name[len(RESULTS_PREFIX):-len(".json")]
     suffix = f"_{date_id}.jsonl"
@@ -109,11 +154,13 @@ def read_samples(path: Path) -> dict[str, dict[int, Sample]]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(line, parse_constant=lambda _: None)  # NaN / Infinity: no value
+            if not isinstance(record, dict):
+                raise TypeError(f"a sample is an object, got {type(record).__name__}")
             sample = _sample(record)
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as err:
             raise DataError(f"{path} line {number}: not a valid lm-eval sample "
-                            f"({type(err).__name__}: {err})") from None
+                            f"({type(err).__name__}: {first_line(err, limit=200)})") from None
         by_filter.setdefault(str(record.get("filter", "none")), {})[sample.doc_id] = sample
     return by_filter
 
@@ -133,6 +180,14 @@ def _sample(record: dict) -> Sample:
     if not isinstance(metrics, list):  # plain lm-eval files always list them; be lenient with others
         metrics = [k for k, v in record.items() if isinstance(v, (int, float)) and k != "doc_id"]
     doc = record.get("doc")
+    for key in ("resps", "filtered_resps"):
+        if not isinstance(record.get(key) or [], list):
+            raise TypeError(f"'{key}' must be a list")
+    for key in ("doc_hash", "prompt_hash", "target_hash"):
+        if not isinstance(record.get(key), (str, type(None))):
+            raise TypeError(f"'{key}' must be a string")
+    if not isinstance(record.get("doc_id"), (int, str)) or isinstance(record.get("doc_id"), bool):
+        raise TypeError("'doc_id' must be an integer")
     return Sample(
         doc_id=int(record["doc_id"]),
         doc=doc if isinstance(doc, dict) else {"value": doc},

@@ -23,6 +23,7 @@ import base64
 import hashlib
 import html
 import json
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -35,13 +36,23 @@ from lawbench.leaderboard.curves import training_curves
 from lawbench.leaderboard.drilldown import item_view
 from lawbench.leaderboard.exports import to_csv, to_latex, to_markdown
 from lawbench.leaderboard.lineage import order_stages
+from lawbench.leaderboard.live import live_view
 from lawbench.leaderboard.runs import Run, load_runs
 from lawbench.leaderboard.shift import shift_view
 from lawbench.leaderboard.tasktree import TaskTree, split_metric_key
 from lawbench.utils.io import atomic_write_text
+from lawbench.utils.safe import scrub_url
 
 DEFAULT_TITLE = "lawbench leaderboard"
-MANIFEST_SKIP = ("shift", "tasks")  # shown elsewhere (LawShift page, task-version table)
+# What of a run's manifest the site publishes (an allowlist: a new manifest key stays private until added
+# here). Paths are shown relative to the runs folder (or by their last part), URLs without credentials or
+# query strings; the command line, absolute paths and anything unknown are left out.
+MANIFEST_PUBLIC = ("version", "stage", "parent", "run_name", "chat_template", "skipped", "lawshift_articles",
+                   "versions", "seeds", "gen_kwargs", "limit", "num_fewshot", "requests", "timings", "created")
+MODEL_PUBLIC = ("argument", "kind", "path", "adapter", "backend", "device", "dtype", "fingerprint", "base_url",
+                "batch_size", "load_in_4bit", "model")
+LM_EVAL_PUBLIC = ("batch_size", "bootstrap_iters", "device", "fewshot_seed", "gen_kwargs", "limit",
+                  "numpy_seed", "random_seed", "torch_seed")
 
 
 def _pairs(stages) -> list[dict]:
@@ -119,7 +130,43 @@ def _short(value, n: int = 12):
     return value[:n] if isinstance(value, str) else value
 
 
-def _summary(run: Run) -> list[list]:
+def public_path(value, runs_dir: Path, kind: str | None = None):
+    """A path as the site may show it: relative to the runs folder when it lies in the folder above it (a
+    pipeline's ``OUT``), else only its last part; hub ids and URLs as they are (URLs scrubbed).
+
+    >>> public_path("/home/me/out/checkpoints/sft", Path("/home/me/out/runs")), public_path("/srv/m/qwen", Path("/x"))
+    ('../checkpoints/sft', 'qwen')
+    >>> public_path("Qwen/Qwen2.5-7B", Path("/x"), "hub"), public_path("http://u:p@h/v1?k=1", Path("/x"))
+    ('Qwen/Qwen2.5-7B', 'http://h/v1')
+    """
+    if not isinstance(value, str) or not value:
+        return value if isinstance(value, (int, float, bool)) or value is None else str(value)
+    if "://" in value:
+        return scrub_url(value)
+    if kind in ("hub", "api") and not value.startswith(("/", "~")):
+        return value
+    path, root = Path(value), Path(os.path.abspath(runs_dir))
+    if path.is_absolute():
+        if root.parent != Path(root.anchor) and root.parent in Path(os.path.abspath(path)).parents:
+            return os.path.relpath(os.path.abspath(path), root)
+        return path.name
+    return value if ".." not in path.parts else path.name
+
+
+def _public(value):
+    """Only plain JSON leaves; strings that are URLs are scrubbed, other absolute paths cut to their name."""
+    if isinstance(value, dict):
+        return {str(k): _public(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_public(v) for v in value]
+    if isinstance(value, str):
+        if "://" in value:
+            return scrub_url(value)
+        return Path(value).name if value.startswith(("/", "~")) or re.match(r"^[A-Za-z]:[\\/]", value) else value
+    return value
+
+
+def _summary(run: Run, runs_dir: Path) -> list[list]:
     """The run's key facts as ``[label, value]`` rows (in this order) for the side-by-side table."""
     m = run.manifest
     model, versions = m.get("model") or {}, m.get("versions") or {}
@@ -129,7 +176,8 @@ def _summary(run: Run) -> list[list]:
     data_digest = hashlib.sha256(json.dumps(sorted(files.values())).encode()).hexdigest()[:12] if files else None
     rows = [
         ("stage", run.stage), ("parent stage", run.parent), ("results file", run.results_file.name),
-        ("model path", model.get("path") or (run.results.get("config") or {}).get("model")),
+        ("model path", public_path(model.get("path") or (run.results.get("config") or {}).get("model"),
+                                   runs_dir, model.get("kind"))),
         ("model kind", model.get("kind")),
         ("adapter", model.get("adapter")), ("backend", model.get("backend")), ("device", model.get("device")),
         ("dtype", model.get("dtype")), ("model fingerprint", _short(model.get("fingerprint"))),
@@ -148,15 +196,38 @@ def _summary(run: Run) -> list[list]:
 
 
 def _manifest(run: Run, runs_dir: Path) -> dict:
-    manifest = {k: v for k, v in run.manifest.items() if k not in MANIFEST_SKIP}
+    """The run details the site publishes: allowlisted keys only (:data:`MANIFEST_PUBLIC`)."""
+    m = run.manifest
+    manifest = {k: _public(m[k]) for k in MANIFEST_PUBLIC if k in m}
+    model = m.get("model") if isinstance(m.get("model"), dict) else {}
+    if model:
+        kind = model.get("kind")
+        manifest["model"] = {k: (public_path(model[k], runs_dir, kind) if k in ("argument", "path", "adapter")
+                                 else _public(model[k])) for k in MODEL_PUBLIC if k in model}
+    files = m.get("data_files")
+    if isinstance(files, dict):  # names under the data folder, not where that folder is on the build machine
+        manifest["data_files"] = {_data_name(name, m.get("data_dir")): _public(digest)
+                                  for name, digest in sorted(files.items())}
+    for key in ("merged", "request_cache", "training"):
+        if isinstance(m.get(key), dict):
+            manifest[key] = {k: (public_path(v, runs_dir) if k == "checkpoint" else _public(v))
+                             for k, v in m[key].items()}
     config = run.results.get("config") or {}
     return {
         "results_file": run.results_file.name,
         "samples_files": len(run.samples),
-        "lm_eval": {k: config.get(k) for k in sorted(config) if k not in ("use_cache",)},
-        "lm_eval_version": run.results.get("lm_eval_version"),
+        "lm_eval": {k: _public(config.get(k)) for k in LM_EVAL_PUBLIC if k in config},
+        "lm_eval_version": _public(run.results.get("lm_eval_version")),
         "lawbench": manifest,
     }
+
+
+def _data_name(name: str, data_dir) -> str:
+    """A data file's name relative to the run's data folder (or its last two parts)."""
+    if isinstance(data_dir, str) and data_dir and name.startswith(data_dir.rstrip("/") + "/"):
+        return name[len(data_dir.rstrip("/")) + 1:]
+    parts = Path(name).parts
+    return "/".join(parts[-2:]) if parts else name
 
 
 def build_data(runs_dir: str | Path, *, iters: int = 1000, seed: int = 1234,
@@ -176,6 +247,7 @@ def build_data(runs_dir: str | Path, *, iters: int = 1000, seed: int = 1234,
         found = training_curves(runs[stage.id], runs_dir)
         if found:
             curves[stage.id] = found
+    data_stages = [{"id": s.id, "parent": s.parent} for s in stages]
     data = {
         "meta": {"title": title, "generator": f"lawbench {__version__}", "bootstrap_iters": iters, "seed": seed,
                  "ci_level": 0.95, "guard": {k: {"allowed": v[0], "text": v[1]} for k, v in GUARD.items()}},
@@ -187,8 +259,9 @@ def build_data(runs_dir: str | Path, *, iters: int = 1000, seed: int = 1234,
         "transitions": _transitions(comparator, runs, pairs),
         "lawshift": shift_view(runs, order, {s.id: s.parent for s in stages}, iters, seed),
         "curves": curves,
+        "live": live_view(data_stages, curves, rows),  # scores while training, joined across stages
         "runs": {s.id: _manifest(runs[s.id], runs_dir) for s in stages},
-        "run_summary": {s.id: _summary(runs[s.id]) for s in stages},
+        "run_summary": {s.id: _summary(runs[s.id], runs_dir) for s in stages},
         "task_versions": _versions_table(tree, runs, stages, comparator),
     }
     data["exports"] = {"csv": to_csv(data), "md": to_markdown(data), "tex": to_latex(data)}
@@ -238,6 +311,4 @@ def build_site(runs_dir: str | Path, out_dir: str | Path, *, iters: int = 1000, 
 
 
 def _publish(path: Path, text: str) -> Path:
-    atomic_write_text(path, text)
-    path.chmod(0o644)  # the atomic temp file is private; a published page must be readable by a web server
-    return path
+    return atomic_write_text(path, text)  # 0o666 less the umask, as any file the user writes

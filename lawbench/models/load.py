@@ -8,7 +8,9 @@ Loading API (every caller goes through these):
 * :func:`resolve_local_model`: ``--model`` as a local folder, adapter or hub id (not an API model name);
 * :func:`tokenizer_source`: an adapter that saved its own tokenizer wins over its base's;
 * :func:`load_pretrained`: tokenizer + causal LM (or one-score sequence classifier), errors as one line;
-* :func:`merge_adapter`: a LoRA adapter merged into a loaded model, whatever its task type.
+* :func:`merge_adapter`: a LoRA adapter merged into a loaded model, whatever its task type;
+* :func:`adapter_peft_type` / :func:`is_prompt_learning`: prefix / P-Tuning / prompt-tuning adapters add virtual
+  tokens instead of weight deltas, so they stay adapters (never merged) in eval, chat and generate.
 
 Evaluation backends, built on the above by :func:`build_lm`:
 
@@ -211,13 +213,34 @@ def load_pretrained(resolved: ResolvedModel, *, dtype=None, trust_remote_code: b
     return model, tokenizer
 
 
+PROMPT_LEARNING_TYPES = ("PREFIX_TUNING", "P_TUNING", "PROMPT_TUNING", "MULTITASK_PROMPT_TUNING", "CPT")
+
+
+def adapter_peft_type(adapter: str) -> str:
+    """PEFT's name for the method of the adapter in folder ``adapter`` (``LORA``, ``PREFIX_TUNING`` ...)."""
+    from lawbench.utils.io import read_json_strict
+
+    config = read_json_strict(Path(adapter) / "adapter_config.json")
+    return str(config.get("peft_type", "LORA")).upper() if isinstance(config, dict) else "LORA"
+
+
+def is_prompt_learning(adapter: str | None) -> bool:
+    """Whether ``adapter`` is a prompt-learning adapter (virtual tokens: nothing to merge into the weights)."""
+    return bool(adapter) and adapter_peft_type(adapter) in PROMPT_LEARNING_TYPES
+
+
 def merge_adapter(model, adapter: str):
     """``model`` with the LoRA adapter in ``adapter`` merged into its weights.
 
     The adapter's task type is ignored, so a policy's (causal-LM) adapter also merges into the same
-    base loaded as a sequence classifier (the reward model's starting point).
+    base loaded as a sequence classifier (the reward model's starting point). Prompt-learning adapters
+    have no weights to merge: one-line :class:`ModelError`.
     """
     from peft import PeftConfig, PeftModel
+
+    if is_prompt_learning(adapter):
+        raise ModelError(f"adapter {adapter} is {adapter_peft_type(adapter).lower()} (virtual tokens, no weight "
+                         "deltas) and cannot be merged into its base; load it as an adapter with --model instead")
 
     config = PeftConfig.from_pretrained(adapter)
     config.task_type = None  # plain PeftModel: the causal-LM wrapper would demand generation methods
@@ -246,8 +269,9 @@ def load_hf_model(options: ModelOptions, resolved: ResolvedModel, device: str, d
             model = PeftModel.from_pretrained(model, resolved.adapter)
         except (OSError, ValueError, KeyError, RuntimeError) as err:
             raise ModelError(f"cannot load adapter '{resolved.adapter}': {first_line(err)}") from None
-        if not options.load_in_4bit:
-            # Merged LoRA weights generate at the base model's speed; 4-bit bases cannot be merged exactly.
+        if not options.load_in_4bit and not is_prompt_learning(resolved.adapter):
+            # Merged LoRA weights generate at the base model's speed; 4-bit bases cannot be merged exactly, and
+            # prompt-learning adapters (prefix, P-Tuning, prompt tuning) add virtual tokens: nothing to merge.
             model = model.merge_and_unload()
     if not options.load_in_4bit:
         model.to(device)
@@ -328,7 +352,8 @@ def build_lm(options: ModelOptions, resolved: ResolvedModel) -> LoadedModel:
 
         lm = LawbenchHFLM(pretrained=model, tokenizer=tokenizer, backend="causal", batch_size=batch_size,
                           max_length=options.max_length, trust_remote_code=options.trust_remote_code,
-                          prefix_cache=options.prefix_cache)
+                          # a prefix-tuning adapter owns the key/value cache: no shared-prompt cache on top
+                          prefix_cache=options.prefix_cache and not is_prompt_learning(resolved.adapter))
     template = getattr(tokenizer, "chat_template", None) if options.chat_template else None
     return LoadedModel(lm, template or None, device, dtype, time.perf_counter() - start,
                        {"batch_size": batch_size, "load_in_4bit": options.load_in_4bit})

@@ -46,10 +46,26 @@ class RecipeArguments:
         default=None, metadata={"help": "--then-eval: dataset root for the tasks (default: $LAWBENCH_DATA_DIR)."}
     )
     eval_gen_kwargs: Optional[str] = field(
-        default=None, metadata={"help": "--then-eval: lm-eval generation settings, e.g. max_gen_toks=64."}
+        default=None,
+        metadata={"help": "--then-eval and --eval_tasks: lm-eval generation settings, e.g. max_gen_toks=64."},
     )
     eval_output_dir: Optional[str] = field(
         default=None,
         metadata={"help": "--then-eval: where runs go (default: OUTPUT_DIR/eval); the run is named after the stage."},
     )
-    eval_batch_size: Optional[int] = field(default=None, metadata={"help": "--then-eval: batch size."})
+    eval_batch_size: Optional[int] = field(
+        default=None, metadata={"help": "--then-eval and --eval_tasks: batch size (default: 1 on CPU, 8 on GPU)."})
+    # Scores while training (lawbench.recipes.live_eval); the cadence is TrainingArguments' own --eval_steps.
+    eval_tasks: Optional[str] = field(
+        default=None,
+        metadata={"help": "Score the model being trained on these lawbench tasks (comma-separated tasks or groups) "
+                          "every --eval_steps optimizer steps and at the end; logged as lawbench/<task>/<metric>."},
+    )
+    eval_limit: Optional[float] = field(
+        default=None,
+        metadata={"help": "--eval_tasks: items per subtask at each evaluation, the first N as `lawbench eval --limit` "
+                          "(default: 8; a fraction < 1 takes a share)."},
+    )
+    eval_data_dir: Optional[str] = field(
+        default=None, metadata={"help": "--eval_tasks: dataset root (default: --data_dir, else $LAWBENCH_DATA_DIR)."}
+    )

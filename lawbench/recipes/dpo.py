@@ -28,7 +28,7 @@ from lawbench.recipes.preference import (
     load_preference_data,
     reference_model,
 )
-from lawbench.recipes.runner import RecipeContext, load_model, resume_arg, save, write_stage_file
+from lawbench.recipes.runner import RecipeContext, load_model, save, train_and_score, write_stage_file
 
 __all__ = ["DPOConfig", "train", "reference_model"]
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def train(ctx: RecipeContext) -> None:
     trainer = trl.DPOTrainer(model=model, ref_model=reference, args=ctx.training,
                              train_dataset=datasets.Dataset.from_list(for_trl(records, tokenizer)),
                              processing_class=tokenizer, peft_config=peft_config)
-    trainer.train(resume_from_checkpoint=resume_arg(ctx.training))
+    train_and_score(trainer, ctx, tokenizer)
     drop_reference_adapter(trainer)
     save(trainer, tokenizer, ctx)
     write_stage_file(ctx, described, {"preference": {"pairs": len(records), "reference": how}})

@@ -27,7 +27,7 @@ from trl import GRPOConfig as TRLGRPOConfig
 
 from lawbench.errors import LawbenchError
 from lawbench.recipes.rl import validate_reward_settings
-from lawbench.recipes.runner import RecipeContext, load_model, resume_arg, save, write_stage_file
+from lawbench.recipes.runner import RecipeContext, load_model, save, train_and_score, write_stage_file
 
 __all__ = ["GRPOConfig", "train"]
 
@@ -85,7 +85,7 @@ def train(ctx: RecipeContext) -> None:
     funcs, processing = reward_sources(ctx, rows)
     trainer = GRPOTrainer(model=model, reward_funcs=funcs, args=ctx.training, train_dataset=rows_dataset(rows),
                           processing_class=tokenizer, reward_processing_classes=processing, peft_config=peft_config)
-    trainer.train(resume_from_checkpoint=resume_arg(ctx.training))
+    train_and_score(trainer, ctx, tokenizer)
     save(trainer, tokenizer, ctx)
     config = ctx.training
     write_stage_file(ctx, described, {"rewards": rewards_described(config.reward_funcs or [], config.reward_weights,

@@ -28,7 +28,7 @@ from lawbench.recipes.preference import (
     load_preference_data,
     reference_model,
 )
-from lawbench.recipes.runner import RecipeContext, load_model, resume_arg, save, write_stage_file
+from lawbench.recipes.runner import RecipeContext, load_model, save, train_and_score, write_stage_file
 
 __all__ = ["KTOConfig", "train", "check_class_balance"]
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def train(ctx: RecipeContext) -> None:
     trainer = trl.KTOTrainer(model=model, ref_model=reference, args=ctx.training,
                              train_dataset=datasets.Dataset.from_list(for_trl(records, tokenizer)),
                              processing_class=tokenizer, peft_config=peft_config)
-    trainer.train(resume_from_checkpoint=resume_arg(ctx.training))
+    train_and_score(trainer, ctx, tokenizer)
     drop_reference_adapter(trainer)
     save(trainer, tokenizer, ctx)
     write_stage_file(ctx, described, {"preference": {**counts, "reference": how}})

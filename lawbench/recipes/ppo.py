@@ -257,6 +257,7 @@ def train(ctx: RecipeContext) -> None:
 
     state = trainer_state(config, accelerator, max_steps, steps_per_epoch)
     callbacks = trainer_callbacks(config, policy, tokenizer, optimizer, scheduler)
+    add_live_eval(ctx, callbacks, state, accelerator, tokenizer, policy)
     control = callbacks.on_train_begin(config, state, TrainerControl())
     out = Path(config.output_dir)
     pending: dict[str, list[float]] = defaultdict(list)
@@ -333,6 +334,22 @@ def trainer_callbacks(config: PPOConfig, policy, tokenizer, optimizer, scheduler
 
     return CallbackHandler([DefaultFlowCallback, *get_reporting_integration_callbacks(config.report_to),
                             ProgressCallback], policy, tokenizer, optimizer, scheduler)
+
+
+def add_live_eval(ctx: RecipeContext, callbacks, state, accelerator, tokenizer, policy) -> None:
+    """``--eval_tasks`` / ``--eval_steps``: lawbench scores of the policy (adapter included), logged like the rest."""
+    from transformers import TrainerControl
+
+    from lawbench.recipes.live_eval import callback_for
+
+    def log_fn(logs: dict) -> None:
+        logs = {**logs, "epoch": round(state.epoch or 0.0, 4)}
+        state.log_history.append({**logs, "step": state.global_step})
+        callbacks.on_log(ctx.training, state, TrainerControl(), logs=logs)
+
+    callback = callback_for(ctx, log_fn, accelerator, tokenizer, lambda: policy)
+    if callback is not None:
+        callbacks.add_callback(callback)
 
 
 def log_pending(accelerator, callbacks, config: PPOConfig, state, control, pending: dict[str, list[float]]):

@@ -28,7 +28,7 @@ from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
 from lawbench.errors import LawbenchError
 from lawbench.recipes.data import load_records, to_text
-from lawbench.recipes.runner import RecipeContext, load_model, resume_arg, save, write_stage_file
+from lawbench.recipes.runner import RecipeContext, load_model, save, train_and_score, write_stage_file
 
 log = logging.getLogger(__name__)
 CHANNEL = "channel"
@@ -173,6 +173,6 @@ def train(ctx: RecipeContext) -> None:
              ", ".join(f"{d['name']} ({d['blocks']})" for d in described))
     trainer = ChannelLossTrainer(model=model, args=ctx.training, train_dataset=dataset, processing_class=tokenizer,
                                  peft_config=peft_config, channel_names=names)
-    trainer.train(resume_from_checkpoint=resume_arg(ctx.training))
+    train_and_score(trainer, ctx, tokenizer)
     save(trainer, tokenizer, ctx)
     write_stage_file(ctx, [dict(d) for d in described], {"mixture": {d["name"]: d["ratio"] for d in described}})

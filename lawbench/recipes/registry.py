@@ -32,6 +32,7 @@ class Recipe:
     produces: str = "policy"  # "policy" (writes answers) or "reward_model" (scores them)
     default_data: str | None = None  # "rs-sft samples": trains on an rs-sft ancestor's sampled.jsonl by default
     takes_reward_model: bool = False  # the pipeline hands it the latest earlier reward-model stage
+    resumes: bool = True  # accepts --resume_from_checkpoint (the pipeline resumes an interrupted stage)
 
     @property
     def evaluated(self) -> bool:
@@ -62,7 +63,7 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
            produces="reward_model", default_data="rs-sft samples"),
     Recipe("ppo", "lawbench.recipes.ppo", "PPOConfig",
            "PPO (value head, KL to a frozen reference, GAE) rewarded by lawbench's scorers or a reward model",
-           takes_reward_model=True),
+           takes_reward_model=True, resumes=False),
     Recipe("grpo", "lawbench.recipes.grpo", "GRPOConfig",
            "GRPO (TRL GRPOTrainer) rewarded by lawbench's scorers (format, charge, term, choice) or a reward model"),
 )}

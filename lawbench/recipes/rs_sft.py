@@ -32,7 +32,7 @@ from trl import SFTConfig
 from lawbench.errors import LawbenchError
 from lawbench.recipes.cases import Case, source_cases
 from lawbench.recipes.data import load_records
-from lawbench.recipes.runner import RecipeContext, load_model, resume_arg, save, write_stage_file
+from lawbench.recipes.runner import RecipeContext, load_model, save, train_and_score, write_stage_file
 from lawbench.utils.io import atomic_write_json, atomic_write_text
 
 log = logging.getLogger(__name__)
@@ -190,6 +190,6 @@ def train(ctx: RecipeContext) -> None:
     dataset = tokenized_dataset(tokenizer, chats, ctx.training.max_length, {WEIGHT: [row["weight"] for row in kept]})
     trainer = WeightedSFTTrainer(model=model, args=ctx.training, train_dataset=dataset, processing_class=tokenizer,
                                  peft_config=peft_config)
-    trainer.train(resume_from_checkpoint=resume_arg(ctx.training))
+    train_and_score(trainer, ctx, tokenizer)
     save(trainer, tokenizer, ctx)
     write_stage_file(ctx, described, {"rejection_sampling": stats})

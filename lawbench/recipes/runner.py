@@ -11,8 +11,10 @@ A ``--config`` YAML sets defaults; the command line wins.
 ``lawbench_stage.json`` (stage, parent, input model, dataset fingerprint, resolved configuration).
 With ``--then-eval`` the trained model is scored on the task suite and the run records stage and parent.
 
-Recipes share what is here: :func:`load_model` (on :mod:`lawbench.models.load`), :func:`save` and
-:func:`resume_arg` around TRL's trainers, and :func:`write_stage_file`; no recipe imports another.
+Recipes share what is here: :func:`load_model` (on :mod:`lawbench.models.load`), :func:`train_and_score`,
+:func:`save` and :func:`resume_arg` around TRL's trainers, and :func:`write_stage_file`; no recipe imports
+another. ``--eval_tasks T --eval_steps N`` scores the model on lawbench tasks while it trains
+(:mod:`lawbench.recipes.live_eval`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class RecipeContext:
     model_args: Any  # trl.ModelConfig
     stage: str
     parent: str
+    peft: Any = None  # PeftArguments: --peft_type and the prompt-learning options
 
 
 def recipe_module(name: str):
@@ -58,10 +61,11 @@ def make_parser(name: str):
     from trl import ModelConfig, TrlParser
 
     from lawbench.recipes.args import RecipeArguments
+    from lawbench.recipes.peft_args import PeftArguments
 
     module = recipe_module(name)
     config_class = getattr(module, get_recipe(name).config_class)
-    parser = TrlParser((RecipeArguments, config_class, ModelConfig), prog=f"lawbench recipe {name}")
+    parser = TrlParser((RecipeArguments, config_class, ModelConfig, PeftArguments), prog=f"lawbench recipe {name}")
     if not torch.cuda.is_available():
         # TRL turns bf16 on by default, which transformers refuses on a CPU; a flag or YAML can still set it.
         parser.set_defaults(bf16=False)
@@ -72,7 +76,7 @@ def parse(name: str, argv: list[str]) -> RecipeContext:
     """Parse ``argv`` into a checked :class:`RecipeContext` (errors are one line)."""
     parser = make_parser(name)
     try:
-        recipe, training, model_args = parser.parse_args_and_config(argv)
+        recipe, training, model_args, peft = parser.parse_args_and_config(argv)
     except FileNotFoundError as err:
         raise LawbenchError(f"--config file not found: {err.filename}") from None
     except ValueError as err:  # unknown flags, YAML keys that match no field, bad values
@@ -86,9 +90,30 @@ def parse(name: str, argv: list[str]) -> RecipeContext:
     if training.output_dir in (None, "", "trainer_output"):  # transformers' default: nobody chose it
         raise LawbenchError(f"lawbench recipe {name}: --output-dir is required")
     _cpu_defaults(training, model_args)
+    _check_live_eval(name, recipe, training)
+    if peft.peft_type != "lora":
+        model_args.use_peft = True  # --peft_type prefix alone means "train a prefix adapter"
     stage = recipe.stage or name
+    if recipe.then_eval:  # the stage names the eval run folder: checked before training, not after it
+        from lawbench.utils.safe import check_name
+
+        check_name(stage, "--stage")
     parent = recipe.parent or input_stage(model) or BASE_STAGE
-    return RecipeContext(name, recipe, training, model_args, stage, parent)
+    return RecipeContext(name, recipe, training, model_args, stage, parent, peft)
+
+
+def _check_live_eval(name: str, recipe, training) -> None:
+    """``--eval_tasks`` needs ``--eval_steps`` and a recipe whose model writes answers."""
+    if not recipe.eval_tasks:
+        return
+    if not get_recipe(name).evaluated:  # e.g. a pipeline's defaults: for every stage, rm included
+        log.warning("lawbench recipe %s: --eval_tasks ignored (the %s model scores answers, it does not write them)",
+                    name, name)
+        recipe.eval_tasks = None
+        return
+    if not training.eval_steps or training.eval_steps <= 0:
+        raise LawbenchError(f"lawbench recipe {name}: --eval_tasks needs --eval_steps N (evaluate every N optimizer "
+                            "steps; the end of training is always evaluated)")
 
 
 def _cpu_defaults(training, model_args) -> None:
@@ -117,9 +142,10 @@ def load_model(ctx: RecipeContext, for_sequence_classification: bool = False):
     ``--model`` keeps training (``--use_peft``) or is merged into its base first.
     """
     from peft import PeftModel
-    from trl import get_peft_config, get_quantization_config
+    from trl import get_quantization_config
 
     from lawbench.models import load
+    from lawbench.recipes.peft_args import build_peft_config
 
     model_args, training = ctx.model_args, ctx.training
     resolved = load.resolve_local_model(ctx.recipe.model, "recipes train local or hub models, not API models",
@@ -137,7 +163,7 @@ def load_model(ctx: RecipeContext, for_sequence_classification: bool = False):
     if getattr(model.config, "pad_token_id", None) is None:
         model.config.pad_token_id = tokenizer.pad_token_id
     load.tune_cpu_threads(model)
-    peft_config = get_peft_config(model_args)
+    peft_config = build_peft_config(ctx.name, ctx.peft, model_args, resolved.path, training)
     if resolved.adapter:
         # A policy's adapter cannot keep training as a reward model (no score head): merge it first.
         if model_args.use_peft and not for_sequence_classification:
@@ -156,6 +182,15 @@ def save(trainer, tokenizer, ctx: RecipeContext) -> None:
     trainer.save_model(str(out))
     tokenizer.save_pretrained(str(out))
     trainer.save_state()  # OUT/trainer_state.json: the log history the leaderboard plots
+
+
+def train_and_score(trainer, ctx: RecipeContext, tokenizer) -> None:
+    """``trainer.train`` (resuming with ``--resume_from_checkpoint``), scored on lawbench tasks while it trains
+    when ``--eval_tasks`` / ``--eval_steps`` ask for it (:mod:`lawbench.recipes.live_eval`)."""
+    from lawbench.recipes import live_eval
+
+    live_eval.attach(trainer, ctx, tokenizer)
+    trainer.train(resume_from_checkpoint=resume_arg(ctx.training))
 
 
 def resume_arg(training):
@@ -191,7 +226,7 @@ def write_stage_file(ctx: RecipeContext, datasets: list[dict], extra: dict | Non
         "parent_model": ctx.recipe.model,
         "datasets": datasets,
         "config": {"recipe": _jsonable(ctx.recipe), "training": _jsonable(ctx.training.to_dict()),
-                   "model": _jsonable(ctx.model_args)},
+                   "model": _jsonable(ctx.model_args), "peft": _jsonable(ctx.peft)},
         "lawbench_version": __version__,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         **(extra or {}),

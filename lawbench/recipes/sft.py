@@ -19,7 +19,7 @@ from trl import SFTConfig, SFTTrainer
 
 from lawbench.recipes.conversation import tokenized_dataset
 from lawbench.recipes.data import LoadedData, lawshift_articles, load_records, to_messages
-from lawbench.recipes.runner import RecipeContext, load_model, resume_arg, save, write_stage_file
+from lawbench.recipes.runner import RecipeContext, load_model, save, train_and_score, write_stage_file
 
 __all__ = ["SFTConfig", "train", "load_conversations"]
 
@@ -52,6 +52,6 @@ def train(ctx: RecipeContext) -> None:
     dataset = tokenized_dataset(tokenizer, chats, ctx.training.max_length)
     trainer = SFTTrainer(model=model, args=ctx.training, train_dataset=dataset, processing_class=tokenizer,
                          peft_config=peft_config)
-    trainer.train(resume_from_checkpoint=resume_arg(ctx.training))
+    train_and_score(trainer, ctx, tokenizer)
     save(trainer, tokenizer, ctx)
     write_stage_file(ctx, described)

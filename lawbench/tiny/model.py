@@ -14,6 +14,9 @@ Example (a few seconds on a laptop CPU)::
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -99,17 +102,32 @@ def train_tokenizer(lines: list[str], vocab_size: int):
     )
 
 
+MARKER = "lawbench_tiny.json"  # written last: a folder without it is not a finished tiny model
+
+
+def is_built(folder: str | Path) -> bool:
+    """Whether ``folder`` holds a finished tiny model (its marker file, written last, is there)."""
+    return (Path(folder) / MARKER).is_file() and (Path(folder) / "config.json").is_file()
+
+
 def init_tiny_model(out: str | Path, config: TinyModelConfig | None = None, corpus: list[str] | None = None) -> Path:
-    """Build, save and return the folder of a tiny Qwen2-style model with its tokenizer."""
+    """Build, save and return the folder of a tiny Qwen2-style model with its tokenizer.
+
+    Atomic: everything is written into a temporary folder beside ``out`` and renamed to ``out`` at the end,
+    so an interrupted build leaves no half-built model under ``out``.
+    """
+    config = config or TinyModelConfig()
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise LawbenchError(f"{out} exists and is not empty; choose another --out or remove it")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise LawbenchError(f"--out {out}: cannot create its folder ({err.strerror or err})") from None
     import torch
     from transformers import GenerationConfig, Qwen2Config, Qwen2ForCausalLM
 
     from lawbench.tiny.corpus import legal_corpus
-
-    config = config or TinyModelConfig()
-    out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise LawbenchError(f"{out} exists and is not empty; choose another --out or remove it")
     lines = _read_corpus(corpus) if corpus else legal_corpus(seed=config.seed)
     tokenizer = train_tokenizer(lines, config.vocab_size)
     tokenizer.model_max_length = config.max_position_embeddings
@@ -131,12 +149,21 @@ def init_tiny_model(out: str | Path, config: TinyModelConfig | None = None, corp
     torch.manual_seed(config.seed)
     model = Qwen2ForCausalLM(model_config)
     model.generation_config = GenerationConfig(eos_token_id=[eos_id, pad_id], pad_token_id=pad_id, do_sample=False)
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    (out / "lawbench_tiny.json").write_text(
-        json.dumps({"tiny_config": asdict(config), "corpus": corpus or "lawbench.tiny.corpus.legal_corpus",
-                    "parameters": sum(p.numel() for p in model.parameters())}, ensure_ascii=False, indent=2) + "\n",
-        encoding="utf-8",
-    )
+    building = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    try:
+        model.save_pretrained(building)
+        tokenizer.save_pretrained(building)
+        (building / MARKER).write_text(
+            json.dumps({"tiny_config": asdict(config), "corpus": corpus or "lawbench.tiny.corpus.legal_corpus",
+                        "parameters": sum(p.numel() for p in model.parameters())}, ensure_ascii=False, indent=2)
+            + "\n", encoding="utf-8")
+        from lawbench.utils.io import current_umask
+
+        building.chmod(0o777 & ~current_umask())  # mkdtemp's folder is private; the model is not
+        if out.is_dir():
+            out.rmdir()  # empty (checked above); a rename cannot replace a folder on every system
+        os.replace(building, out)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
     return out

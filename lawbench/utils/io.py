@@ -1,8 +1,10 @@
 """Atomic writes, hashing and strict JSON reading.
 
 Results are written atomically (temp file in the same folder + ``os.replace``) so an interrupted
-run never leaves a half-written file behind, and data files are read strictly so that a broken
-file produces one line that names it.
+run never leaves a half-written file behind, with the permissions a plain ``open(path, "w")`` would give
+(``0o666`` less the umask, not the temp file's private ``0o600``), and data files are read strictly so
+that a broken file produces one line that names it. JSON readers turn ``NaN`` / ``Infinity`` into
+``None`` when asked (``nan_as_none``), so a result file written by another tool never crashes a reader.
 """
 
 from __future__ import annotations
@@ -17,12 +19,30 @@ from typing import Any
 from lawbench.errors import DataError
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it where the OS allows (``/proc``), else set and restored."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` so that readers see the old file or the whole new one, never a part."""
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one, never a part.
+
+    The file gets ``0o666`` less the umask, as ``open(path, "w")`` would give it.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -83,13 +103,21 @@ def read_jsonl_strict(path: str | os.PathLike) -> list[tuple[int, Any]]:
             rows.append((number, json.loads(line)))
         except json.JSONDecodeError as err:
             raise DataError(f"{path} line {number}: invalid JSON at column {err.colno}: {err.msg}") from None
+        except RecursionError:
+            raise DataError(f"{path} line {number}: JSON nested too deeply") from None
     return rows
 
 
-def read_json_strict(path: str | os.PathLike) -> Any:
-    """Parse a JSON file; syntax errors name the file, line and column."""
+def _none(_constant: str) -> None:
+    return None
+
+
+def read_json_strict(path: str | os.PathLike, *, nan_as_none: bool = False) -> Any:
+    """Parse a JSON file; syntax errors name the file, line and column (``nan_as_none``: NaN, ±Infinity → None)."""
     text = read_text_strict(path)
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_none if nan_as_none else None)
     except json.JSONDecodeError as err:
         raise DataError(f"{path}: invalid JSON at line {err.lineno} column {err.colno}: {err.msg}") from None
+    except RecursionError:
+        raise DataError(f"{path}: JSON nested too deeply") from None

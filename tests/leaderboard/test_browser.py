@@ -198,6 +198,11 @@ def test_charts_runs_and_exports(page, site):
     assert p.locator("#slope-charts svg").count() == sum(1 for r in data["rows"] if r["primary"] and r["depth"] == 0)
     assert p.locator("#heatmap td.blocked").count() >= 1
     assert p.locator('section.curves[data-stage="pt"] svg').count() == len(data["curves"]["pt"]["charts"])
+    live = [c for c in data["live"]["charts"] if c["primary"] and c["depth"] == 0]  # scores while training
+    assert p.locator("#live-charts svg.live-chart").count() == len(live) >= 1
+    chart = p.locator('#live-charts svg[data-node="mc_demo"]')
+    assert chart.locator("polyline.curve").count() == 4 and chart.locator("circle.final").count() == 5
+    assert "kto" in p.locator("#live-cost").inner_text()
     p = page.open("/runs")
     assert p.locator('#guard-table tr[data-task="mc_demo_cases"] td[data-status="prompt"]').count() == 1
     assert "model fingerprint" in p.locator("#runs-table").inner_text()

@@ -529,6 +529,49 @@
     return h("figure", { class: "curve-figure" }, svg, names.length > 1 ? legend : null);
   }
 
+  // Scores while training (lawbench recipe --eval_steps): stages joined along the lineage; x = optimizer steps
+  // since the root, each stage's segment starts at its parent's final eval; dot + whisker: the stage's final eval.
+  function liveChart(chart) {
+    const W = 320, H = 196, L = 48, R = 10, T = 26, B = 26;
+    const finalPts = chart.finals.flatMap((f) => [[f.x, f.score], ...(f.lo !== undefined ? [[f.x, f.lo], [f.x, f.hi]] : [])]);
+    const pts = chart.segments.flatMap((g) => g.points).concat(finalPts);
+    const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+    let lo = Math.min(...ys), hi = Math.max(...ys);
+    if (hi - lo < 1e-9) { lo -= 0.05; hi += 0.05; }
+    const x = scale(Math.min(...xs), Math.max(...xs), L, W - R), y = scale(lo, hi, H - B, T);
+    const color = (id) => PALETTE[Math.max(0, STAGES.findIndex((st) => st.id === id)) % PALETTE.length];
+    const svg = s("svg", { viewBox: "0 0 " + W + " " + H, class: "chart live-chart", role: "img", "aria-label": chart.node + " " + chart.metric + " during training", "data-node": chart.node });
+    append(svg, [s("text", { x: L, y: 12, class: "title" }, chart.node + " · " + chart.metric),
+      s("line", { x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis" }), s("line", { x1: L, x2: L, y1: T, y2: H - B, class: "axis" }),
+      s("text", { x: L - 4, y: T + 4, class: "tick", "text-anchor": "end" }, tick(hi)),
+      s("text", { x: L - 4, y: H - B, class: "tick", "text-anchor": "end" }, tick(lo)),
+      s("text", { x: L, y: H - 8, class: "tick" }, "step " + Math.min(...xs)),
+      s("text", { x: W - R, y: H - 8, class: "tick", "text-anchor": "end" }, "step " + Math.max(...xs))]);
+    for (const f of chart.finals) append(svg, [s("line", { x1: x(f.x), x2: x(f.x), y1: T, y2: H - B, class: "stage-end" }, s("title", {}, "end of " + label(f.stage)))]);
+    for (const g of chart.segments) {
+      const line = s("polyline", { points: g.points.map((p) => x(p[0]).toFixed(1) + "," + y(p[1]).toFixed(1)).join(" "), class: "curve", "data-stage": g.stage }, s("title", {}, label(g.stage)));
+      line.style.stroke = color(g.stage);
+      append(svg, [line]);
+      for (const p of g.points.slice(1)) { const dot = s("circle", { cx: x(p[0]), cy: y(p[1]), r: 2 }, s("title", {}, label(g.stage) + " · step " + p[0] + ": " + fmt(p[1]))); dot.style.fill = color(g.stage); append(svg, [dot]); }
+    }
+    for (const f of chart.finals) {
+      if (f.lo !== undefined) append(svg, [s("line", { x1: x(f.x), x2: x(f.x), y1: y(f.lo), y2: y(f.hi), class: "whisker" })]);
+      append(svg, [s("circle", { cx: x(f.x), cy: y(f.score), r: 3.5, class: "dot final" }, s("title", {}, label(f.stage) + " final eval: " + fmt(f.score) + " " + ci(f.lo, f.hi)))]);
+    }
+    const shown = STAGES.filter((st) => chart.segments.some((g) => g.stage === st.id));
+    const legend = h("div", { class: "legend" }, shown.map((st) => { const sw = h("span", { class: "swatch" }); sw.style.backgroundColor = color(st.id); return h("span", {}, sw, label(st.id)); }));
+    return h("figure", { class: "curve-figure" }, svg, legend);
+  }
+  function liveSection(group) {
+    const live = DATA.live || { charts: [], eval_seconds: {} };
+    const charts = live.charts.filter((c) => c.primary && (group === "@top" ? c.depth === 0 : groupFilter(c, group)));
+    const cost = Object.entries(live.eval_seconds || {}).map(([id, sec]) => label(id) + " " + fmt(sec, 1) + " s").join(" · ");
+    return [h("h3", {}, "Scores during training (lawbench recipe --eval_steps; stages joined in lineage order, dot and 95% CI: the stage's final eval)"),
+      charts.length ? h("div", { class: "cards", id: "live-charts" }, charts.map(liveChart))
+        : h("p", { class: "empty-note" }, "No lawbench/<task>/<metric> entries in the trainer states (train with --eval_tasks T --eval_steps N)."),
+      cost ? h("p", { class: "lead", id: "live-cost" }, "Time spent scoring while training: " + cost) : null];
+  }
+
   VIEWS.charts = function (params) {
     const group = params.has("group") ? params.get("group") : "@top";
     const relation = params.get("vs") === "base" ? "base" : "parent";
@@ -542,6 +585,7 @@
       h("div", { class: "cards", id: "slope-charts" }, rows.map(slopeChart)),
       h("h3", {}, "Changes vs " + (relation === "base" ? "base" : "parent") + " (* paired-bootstrap 95% CI excludes 0; ≠ not comparable)"),
       h("div", { class: "scroll" }, heatmap(rows, relation)),
+      liveSection(group),
       h("h3", {}, "Training curves")]);
     const staged = STAGES.filter((st) => DATA.curves[st.id]);
     if (!staged.length) append(app, [h("p", { class: "empty-note" }, "No trainer_state.json found (looked in RUNS/../checkpoints/<stage>/ and next to each manifest's model).")]);

@@ -65,10 +65,23 @@ def _sample_record(sample: object, where: str) -> dict:
         prediction = resps[0][0]
     else:
         raise DataError(f"{where}: no model output: expected 'filtered_resps' [text] or 'resps' [[text]]")
-    prompt = ((sample.get("arguments") or {}).get("gen_args_0") or {}).get("arg_0")
+    prompt = _first_argument(sample.get("arguments"))
     if not isinstance(prompt, str):  # older or hand-made lines: rebuild LawBench's prompt from the doc
         prompt = f"{doc.get('instruction', '')}\n{doc.get('question', '')}"
     return {"origin_prompt": prompt, "prediction": prediction, "refr": doc["answer"]}
+
+
+def _first_argument(arguments: object) -> object:
+    """The prompt in either layout: lm-eval's tracker dict (``gen_args_0.arg_0``) or a list of tuples.
+
+    >>> _first_argument({"gen_args_0": {"arg_0": "p"}}), _first_argument([["p", {}]]), _first_argument([[]])
+    ('p', 'p', None)
+    """
+    first = arguments.get("gen_args_0") if isinstance(arguments, dict) else (
+        arguments[0] if isinstance(arguments, list) and arguments else None)
+    if isinstance(first, dict):
+        return first.get("arg_0")
+    return first[0] if isinstance(first, list) and first else None
 
 
 def _sample_records(path: Path) -> tuple[list[dict], list[str]]:
