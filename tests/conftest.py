@@ -9,6 +9,11 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.pop("LAWBENCH_DATA_DIR", None)
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Several workers share the cores (pytest -n N): one compute thread each, in this process and in the
+    # lawbench processes the tests start, instead of every worker's torch claiming every core.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("LAWBENCH_CPU_THREADS", "1")
 
 from pathlib import Path  # noqa: E402
 
