@@ -21,9 +21,8 @@ from pathlib import Path
 
 from lawbench import __version__
 from lawbench.errors import ModelError
+from lawbench.recipes.registry import STAGE_FILE
 from lawbench.utils.dataclass_cli import option
-
-STAGE_FILE = "lawbench_stage.json"  # as lawbench.recipes.registry.STAGE_FILE (kept import-light here)
 
 
 @dataclass

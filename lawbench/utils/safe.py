@@ -25,12 +25,13 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from lawbench.errors import LawbenchError
+from lawbench.recipes.registry import STAGE_FILE
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 NAME_RULE = "use letters, digits, '_', '.' and '-', starting with a letter or digit (no '/', no '..')"
 # Files a Hugging Face / TRL trainer writes into its output folder and its checkpoint-N folders.
 TRAINER_FILES = ("trainer_state.json", "config.json", "adapter_config.json", "training_args.bin",
-                 "model.safetensors", "adapter_model.safetensors", "lawbench_stage.json", "value_head.safetensors")
+                 "model.safetensors", "adapter_model.safetensors", STAGE_FILE, "value_head.safetensors")
 SECRET_FLAG = re.compile(r"^--?[\w-]*(key|token|secret|password)[\w-]*$", re.IGNORECASE)
 
 
