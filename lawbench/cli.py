@@ -148,7 +148,9 @@ def _add_leaderboard_parser(sub) -> None:
                         description="Read eval runs (results_*.json + samples_*.jsonl) from --runs and write a static "
                         "site to --out: overview with CIs and paired changes, LawShift statute-shift view, item "
                         "transitions, charts, run details and CSV/Markdown/LaTeX exports.")
-    b.add_argument("--runs", required=True, help="folder of eval run folders (e.g. OUT/runs), or one run folder")
+    b.add_argument("--runs", required=True, action="append", metavar="DIR",
+                   help="a folder with eval runs anywhere below it (OUT/runs, a recipe's OUT with "
+                        "<stage>/eval/<stage>/, or one run folder); repeat it to combine folders into one site")
     b.add_argument("--out", required=True, help="site folder to write (index.html, exports/)")
     b.add_argument("--bootstrap-iters", type=int, default=1000, help="bootstrap resamples per CI (default: 1000)")
     b.add_argument("--seed", type=int, default=1234, help="bootstrap seed (default: 1234)")

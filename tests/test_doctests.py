@@ -13,7 +13,7 @@ import lawbench
 MODULES = sorted(
     name for _, name, _ in pkgutil.walk_packages(lawbench.__path__, "lawbench.")
     # lm-eval task hooks are loaded by path, not as modules; the CLI entry point runs on import
-    if ".tasks." not in name or name.endswith(("data", "scenarios", "select", "catalog"))
+    if ".tasks." not in name or name.endswith(("data", "scenarios", "select", "catalog", "primary"))
     if not name.endswith("__main__")
 )
 

@@ -2,7 +2,9 @@
 
 A run folder is what ``lawbench eval`` (or plain ``lm_eval --output_path``) writes. When a folder
 holds several results files the newest wins (the names carry the time), and only the samples files
-written with it (same ``<time>`` suffix) are read.
+written with it (same ``<time>`` suffix) are read. Run folders are found anywhere under the folders
+given (:func:`run_folders`): the pipeline's ``OUT/runs/<stage>/`` and the recipes'
+``OUT/<stage>/eval/<stage>/`` alike, from one or several folders.
 
 Run folders may come from anyone, so they are read as data and checked (:func:`check_results`): the
 tables the site reads must have the right shapes, ``NaN`` / ``Infinity`` become ``None``, and anything
@@ -13,12 +15,14 @@ Example:
     >>> load_runs(Path("/nonexistent/runs"))
     Traceback (most recent call last):
     ...
-    lawbench.errors.LawbenchError: /nonexistent/runs: no such folder (pass --runs a folder of eval run folders, e.g. OUT/runs)
+    lawbench.errors.LawbenchError: /nonexistent/runs: no such folder (pass --runs a folder that holds eval runs, e.g. OUT/runs or a recipe's OUT)
 """  # noqa: E501
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,11 +54,12 @@ class Sample:
 class Run:
     """One eval run folder."""
 
-    id: str  # the folder name, unique among the runs
+    id: str  # the folder name; where two runs share one, their path under the --runs folder
     folder: Path
     results_file: Path
     results: dict
     samples: dict[str, dict[str, dict[int, Sample]]] = field(default_factory=dict)  # task -> filter -> doc_id
+    root: Path | None = None  # the --runs folder it was found under (paths on the site are relative to it)
 
     @property
     def manifest(self) -> dict:
@@ -71,26 +76,79 @@ class Run:
         return str(parent) if parent else None
 
 
+MAX_DEPTH = 6  # OUT/<stage>/eval/<stage>/ is 3 deep; deeper trees are checkpoints and caches, not runs
+
+
 def run_folders(runs_dir: Path) -> list[Path]:
-    """``runs_dir`` itself when it is a run, else its sub-folders that hold a results file."""
+    """The run folders under ``runs_dir``: itself when it is a run, else every folder below it (up to
+    :data:`MAX_DEPTH` deep, hidden folders and symlinks skipped) that holds a results file; a run
+    folder's own sub-folders are not searched."""
     if not runs_dir.is_dir():
-        raise LawbenchError(f"{runs_dir}: no such folder (pass --runs a folder of eval run folders, e.g. OUT/runs)")
-    if _results_files(runs_dir):
-        return [runs_dir]
-    found = sorted(p for p in runs_dir.iterdir() if p.is_dir() and _results_files(p))
+        raise LawbenchError(f"{runs_dir}: no such folder (pass --runs a folder that holds eval runs, "
+                            "e.g. OUT/runs or a recipe's OUT)")
+    found = []
+    for folder, subfolders, _ in os.walk(runs_dir):
+        here = Path(folder)
+        if _results_files(here):
+            found.append(here)
+            subfolders.clear()
+            continue
+        depth = len(here.relative_to(runs_dir).parts)
+        subfolders[:] = sorted(d for d in subfolders if depth < MAX_DEPTH and not d.startswith("."))
     if not found:
-        raise LawbenchError(f"{runs_dir}: no eval runs found "
-                            f"(expected {runs_dir}/<run>/results_*.json from lawbench eval)")
-    return found
+        raise LawbenchError(f"{runs_dir}: no eval runs found (expected results_*.json from lawbench eval in it or "
+                            f"in a folder below it, e.g. {runs_dir}/<run>/ or {runs_dir}/<stage>/eval/<stage>/)")
+    return sorted(found)
 
 
 def _results_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob(f"{RESULTS_PREFIX}*.json") if p.is_file())
 
 
-def load_runs(runs_dir: Path) -> list[Run]:
-    """Every run under ``runs_dir``, newest results file per folder, with its samples."""
-    return [load_run(folder) for folder in run_folders(Path(runs_dir))]
+def run_ids(roots: list[Path], folders: list[Path]) -> list[str]:
+    """A unique id per run folder: its name, else as many of its parent folders as it takes, counted from
+    the folder that holds all the ``--runs`` folders (never an absolute path).
+
+    >>> run_ids([Path("a")], [Path("a/pt/eval/pt"), Path("a/sft/eval/sft")])
+    ['pt', 'sft']
+    >>> run_ids([Path("x/one"), Path("x/two")], [Path("x/one/base"), Path("x/two/base"), Path("x/two/pt")])
+    ['one/base', 'two/base', 'pt']
+    """
+    top = Path(os.path.commonpath([os.path.abspath(root.parent) for root in roots]))
+    parts = [Path(os.path.abspath(folder)).relative_to(top).parts for folder in folders]
+    ids = []
+    for mine in parts:
+        for k in range(1, len(mine) + 1):
+            if sum(other[-k:] == mine[-k:] for other in parts) == 1:
+                ids.append("/".join(mine[-k:]))
+                break
+        else:  # its whole path ends another's (a/base and b/a/base): that one gets the longer id
+            ids.append("/".join(mine))
+    return ids
+
+
+def load_runs(runs_dirs: Path | str | Iterable[Path | str]) -> list[Run]:
+    """Every run under one or several folders, newest results file per run folder, with its samples.
+
+    Example (``OUT`` of the recipes' examples, or two pipelines' ``runs/``)::
+
+        load_runs("out")                          # out/pt/eval/pt, out/sft/eval/sft, ...
+        load_runs(["first/runs", "second/runs"])
+    """
+    roots = [Path(runs_dirs)] if isinstance(runs_dirs, (str, os.PathLike)) else [Path(r) for r in runs_dirs]
+    if not roots:
+        raise LawbenchError("no --runs folder given")
+    found: dict[str, tuple[Path, Path]] = {}  # a folder given twice (out and out/pt) is read once
+    for root in roots:
+        for folder in run_folders(root):
+            found.setdefault(os.path.realpath(folder), (root, folder))
+    pairs = list(found.values())
+    runs = []
+    for (root, folder), run_id in zip(pairs, run_ids(roots, [folder for _, folder in pairs])):
+        run = load_run(folder)
+        run.id, run.root = run_id, root
+        runs.append(run)
+    return runs
 
 
 # Tables of a results file: task name -> value of this type (lm-eval's layout plus lawbench's task hashes).

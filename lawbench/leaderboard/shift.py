@@ -47,8 +47,10 @@ import numpy as np
 from lawbench.leaderboard.runs import Run, Sample
 from lawbench.leaderboard.stats import bootstrap_means, change_summary, ci95, rnd, stable_seed, wilson95
 from lawbench.metrics import Judgment, parse_judgment, score_judgment, verdict_correct
+from lawbench.tasks.primary import family_primary
 
-METRICS = ("verdict_acc", "charge_acc", "term_acc", "term_score", "parse_rate")  # verdict_acc: LawShift's headline
+SHIFT_PRIMARY = family_primary("lawshift")  # verdict_acc: the view opens on it, as every other view does
+METRICS = ("verdict_acc", "charge_acc", "term_acc", "term_score", "parse_rate")
 BINARY = ("verdict_acc", "charge_acc", "term_acc", "parse_rate")
 TYPE_ORDER = ("V", "NV", "TU", "TD", "XT", "NX")
 DOC_FIELDS = ("scenario", "shift_type", "side", "idx", "charge", "prison_time")
@@ -262,6 +264,7 @@ def shift_view(runs: dict[str, Run], order: list[str], parents: dict[str, str | 
     present = {info["type"] for info in scenarios.values()}
     return {
         "metrics": list(METRICS),
+        "primary": SHIFT_PRIMARY,
         "binary": list(BINARY),
         "types": [t for t in TYPE_ORDER if t in present],
         "scenarios": {name: scenarios[name] for name in sorted(scenarios, key=lambda n: (scenarios[n]["code"], n))},

@@ -25,6 +25,7 @@ import html
 import json
 import os
 import re
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from lawbench.leaderboard.live import live_view
 from lawbench.leaderboard.runs import Run, load_runs
 from lawbench.leaderboard.shift import shift_view
 from lawbench.leaderboard.tasktree import TaskTree, split_metric_key
+from lawbench.tasks.primary import family
 from lawbench.utils.io import atomic_write_text
 from lawbench.utils.safe import scrub_url
 
@@ -126,6 +128,24 @@ def _transitions(comparator: Comparator, runs: dict[str, Run], pairs: list[dict]
     return {task: found[task] for task in sorted(found)}
 
 
+def _count_changes(pairs: list[dict], transitions: dict, rows: list[dict]) -> None:
+    """Add to each stage pair how many items changed (fixed + broken) on each task's primary metric, over
+    all tasks (``changes``) and over LawShift's (``lawshift_changes``), comparable tasks only: the views
+    open on the pair that changed most."""
+    primary = {r["node"]: r["metric"] for r in rows if r["primary"] and r["kind"] == "task"}
+    for pair in pairs:
+        pair["changes"] = pair["lawshift_changes"] = 0
+        for task, entries in transitions.items():
+            for entry in entries:
+                counts = entry["metrics"].get(primary.get(task, ""))
+                if (entry["a"], entry["b"]) != (pair["a"], pair["b"]) or not counts or not GUARD[entry["status"]][0]:
+                    continue
+                changed = len(counts["fixed"]) + len(counts["broken"])
+                pair["changes"] += changed
+                if family(task) == "lawshift":
+                    pair["lawshift_changes"] += changed
+
+
 def _short(value, n: int = 12):
     return value[:n] if isinstance(value, str) else value
 
@@ -166,9 +186,9 @@ def _public(value):
     return value
 
 
-def _summary(run: Run, runs_dir: Path) -> list[list]:
+def _summary(run: Run) -> list[list]:
     """The run's key facts as ``[label, value]`` rows (in this order) for the side-by-side table."""
-    m = run.manifest
+    m, runs_dir = run.manifest, run.root or run.folder.parent
     model, versions = m.get("model") or {}, m.get("versions") or {}
     requests, timings = m.get("requests") or {}, m.get("timings") or {}
     template = m.get("chat_template") or {}
@@ -195,9 +215,9 @@ def _summary(run: Run, runs_dir: Path) -> list[list]:
     return [[label, None if value is None else str(value)] for label, value in rows]
 
 
-def _manifest(run: Run, runs_dir: Path) -> dict:
+def _manifest(run: Run) -> dict:
     """The run details the site publishes: allowlisted keys only (:data:`MANIFEST_PUBLIC`)."""
-    m = run.manifest
+    m, runs_dir = run.manifest, run.root or run.folder.parent
     manifest = {k: _public(m[k]) for k in MANIFEST_PUBLIC if k in m}
     model = m.get("model") if isinstance(m.get("model"), dict) else {}
     if model:
@@ -230,10 +250,10 @@ def _data_name(name: str, data_dir) -> str:
     return "/".join(parts[-2:]) if parts else name
 
 
-def build_data(runs_dir: str | Path, *, iters: int = 1000, seed: int = 1234,
+def build_data(runs_dir: str | Path | Sequence[str | Path], *, iters: int = 1000, seed: int = 1234,
                title: str = DEFAULT_TITLE) -> tuple[dict, dict]:
-    """The site's data and its item records, computed from the runs under ``runs_dir``."""
-    runs_dir = Path(runs_dir)
+    """The site's data and its item records, computed from the runs under ``runs_dir`` (one folder or a
+    list of folders; lineage is resolved across all of them)."""
     loaded = load_runs(runs_dir)
     runs = {run.id: run for run in loaded}
     stages = order_stages((run.id, run.stage, run.parent) for run in loaded)
@@ -242,9 +262,12 @@ def build_data(runs_dir: str | Path, *, iters: int = 1000, seed: int = 1234,
     comparator = Comparator(runs, tree, iters=iters, seed=seed)
     pairs = _pairs(stages)
     rows = _rows(comparator, tree, runs, stages)
+    transitions = _transitions(comparator, runs, pairs)
+    _count_changes(pairs, transitions, rows)
     curves = {}
     for stage in stages:
-        found = training_curves(runs[stage.id], runs_dir)
+        run = runs[stage.id]
+        found = training_curves(run, run.root or run.folder.parent)
         if found:
             curves[stage.id] = found
     data_stages = [{"id": s.id, "parent": s.parent} for s in stages]
@@ -256,12 +279,12 @@ def build_data(runs_dir: str | Path, *, iters: int = 1000, seed: int = 1234,
         "pairs": pairs,
         "rows": rows,
         "groups": [r.node for r in tree.rows() if r.kind == "group"],
-        "transitions": _transitions(comparator, runs, pairs),
+        "transitions": transitions,
         "lawshift": shift_view(runs, order, {s.id: s.parent for s in stages}, iters, seed),
         "curves": curves,
         "live": live_view(data_stages, curves, rows),  # scores while training, joined across stages
-        "runs": {s.id: _manifest(runs[s.id], runs_dir) for s in stages},
-        "run_summary": {s.id: _summary(runs[s.id], runs_dir) for s in stages},
+        "runs": {s.id: _manifest(runs[s.id]) for s in stages},
+        "run_summary": {s.id: _summary(runs[s.id]) for s in stages},
         "task_versions": _versions_table(tree, runs, stages, comparator),
     }
     data["exports"] = {"csv": to_csv(data), "md": to_markdown(data), "tex": to_latex(data)}
@@ -299,9 +322,10 @@ def render_html(data: dict, items: dict) -> str:
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], _web("index.html"))
 
 
-def build_site(runs_dir: str | Path, out_dir: str | Path, *, iters: int = 1000, seed: int = 1234,
-               title: str = DEFAULT_TITLE) -> Path:
-    """Build the leaderboard for the runs under ``runs_dir`` into ``out_dir``; returns index.html's path."""
+def build_site(runs_dir: str | Path | Sequence[str | Path], out_dir: str | Path, *, iters: int = 1000,
+               seed: int = 1234, title: str = DEFAULT_TITLE) -> Path:
+    """Build the leaderboard for the runs under ``runs_dir`` (one folder or several) into ``out_dir``;
+    returns index.html's path."""
     data, items = build_data(runs_dir, iters=iters, seed=seed, title=title)
     out = Path(out_dir)
     for ext in ("csv", "md", "tex"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lawbench.leaderboard.runs import Run
+from lawbench.tasks.primary import primary_metric
 
 SHIFT_GAP_PREFIX = "shift_gap_"  # lawbench's LawShift group metric: pooled poisoned minus original
 
@@ -143,14 +144,16 @@ class TaskTree:
         return keys
 
     def primary_metric(self, node: str) -> str | None:
-        """The first metric of the task's ``metric_list`` (of its first leaf, for a group)."""
+        """The family's primary metric (:mod:`lawbench.tasks.primary`) of the task, or of a group's first
+        leaf, when its ``metric_list`` has it; else that list's first metric."""
         leaf = node
         while not self.is_leaf(leaf) and self.children.get(leaf):
             leaf = self.children[leaf][0]
         for configs in self._metric_lists:
-            metrics = (configs.get(leaf) or {}).get("metric_list") or []
-            if metrics and isinstance(metrics[0], dict) and metrics[0].get("metric"):
-                return str(metrics[0]["metric"])
+            listed = (configs.get(leaf) or {}).get("metric_list") or []
+            names = [str(m["metric"]) for m in listed if isinstance(m, dict) and m.get("metric")]
+            if names:
+                return primary_metric(leaf, names)
         return None
 
     def higher_is_better(self, node: str, metric: str) -> bool | None:
