@@ -5,7 +5,8 @@
     root/runs/{base,pt,sft,dpo,kto}/results_<time>.json + samples_<task>_<time>.jsonl
     root/checkpoints/{pt,sft,dpo,kto}/trainer_state.json
 
-Lineage: base -> pt -> sft -> {dpo, kto}. Tasks: LawShift subtasks of three scenarios (V, NV, TU)
+Lineage: base -> pt -> sft -> {dpo, kto} (``stages=DEMO_STAGES``: the demo's, base -> pt -> sft -> rs-sft ->
+{dpo, kto, ppo, grpo}). Tasks: LawShift subtasks of three scenarios (V, NV, TU)
 with their groups, and a small multiple-choice group ``mc_demo`` (two loglikelihood tasks with
 ``acc``; aggregated as a plain mean of its tasks). Everything is written by this module: the case
 texts are invented, answers are chosen by a hash so every build is the same, and per-item metrics
@@ -27,8 +28,12 @@ from lawbench.metrics import score_case
 
 DATE = "2026-01-02T03-04-05.000000"
 STAGES = (("base", None), ("pt", "base"), ("sft", "pt"), ("dpo", "sft"), ("kto", "sft"))
+# The demo's eight evaluated stages and lineage (the browser tests: a wide overview).
+DEMO_STAGES = (("base", None), ("pt", "base"), ("sft", "pt"), ("rs-sft", "sft"), ("dpo", "rs-sft"),
+               ("kto", "rs-sft"), ("ppo", "rs-sft"), ("grpo", "rs-sft"))
 # How often each stage answers right: (original side, poisoned side, multiple choice), in percent.
-SKILL = {"base": (20, 10, 30), "pt": (35, 20, 45), "sft": (75, 35, 80), "dpo": (80, 70, 85), "kto": (70, 25, 60)}
+SKILL = {"base": (20, 10, 30), "pt": (35, 20, 45), "sft": (75, 35, 80), "dpo": (80, 70, 85), "kto": (70, 25, 60),
+         "rs-sft": (78, 40, 82), "ppo": (74, 55, 78), "grpo": (82, 62, 76)}
 SCENARIOS = (("subject_explicit_extend", "T1.1", "V"), ("object_explicit_reduce", "T3.5", "NV"),
              ("term_up", "T6.1", "TU"))
 CASES_PER_SIDE = 8
@@ -225,11 +230,11 @@ def trainer_state(stage: str) -> dict:
 
 
 def write_fixture_runs(root: str | Path, cases_per_side: int = CASES_PER_SIDE, think_chars: int = 0,
-                       scenarios: tuple = SCENARIOS) -> Path:
+                       scenarios: tuple = SCENARIOS, stages: tuple = STAGES) -> Path:
     """Write the fixture runs under ``root``; returns ``root/runs``. The keyword arguments scale them up
-    for benchmarks (the tests use the defaults)."""
+    for benchmarks (the tests use the defaults) or pick the stages (:data:`DEMO_STAGES`: eight)."""
     root = Path(root)
-    for stage, parent in STAGES:
+    for stage, parent in stages:
         samples = {}
         for scenario, code, shift_type in scenarios:
             for side in ("original", "poisoned"):

@@ -122,6 +122,52 @@
     if (metric === "@all") return true;
     return row.metric === metric;
   }
+  // Compact cells: the score and its change vs the parent, shaded by that change; the 95% intervals sit in
+  // each cell's tooltip and show in the cell with "show 95% CIs" (?ci=1, every view that has the box).
+  const showCI = (params) => params.get("ci") === "1";
+  function ciToggle(view, params) {
+    const box = h("input", { type: "checkbox", id: "ci-toggle" });
+    box.checked = showCI(params);
+    on(box, "change", () => go(view, withParam(params, "ci", box.checked ? "1" : "")));
+    return h("label", { title: "Compact by default: each cell's tooltip has the 95% intervals" }, box, " show 95% CIs" + (view === "overview" ? " and Δ vs base" : ""));
+  }
+  const zeroWidth = (lo, hi) => lo !== null && lo !== undefined && lo === hi;
+  const DEGENERATE = {
+    score: ["all items alike", "zero-width interval: every item scored the same, so resampling the items cannot move the mean (a real interval needs items that differ)"],
+    change: ["every item moved alike", "zero-width interval: every paired item changed by the same amount, so resampling cannot move the difference"],
+    none: ["no item changed", "zero-width interval: no paired item changed, so resampling cannot move the difference from 0"],
+  };
+  const degenerateKind = (kind, lo) => (kind === "change" && lo === 0 ? "none" : kind);
+  function degenerateNote(kind, lo, hi) {
+    if (!zeroWidth(lo, hi)) return null;
+    const [text, why] = DEGENERATE[degenerateKind(kind, lo)];
+    return h("div", { class: "degenerate", title: why }, "⌀ " + text);
+  }
+  // Diverging shading: green better, red worse (blue where the metric has no direction); darker with the size of
+  // the change relative to the largest change of that metric; a significant change (CI excludes 0) much darker.
+  const SHADE_RGB = { better: "30,150,70", worse: "210,50,50", neutral: "60,110,200" };
+  const SHADE_SCALE = {};
+  for (const r of DATA.rows) {
+    for (const c of Object.values(r.vs_parent)) {
+      if (c && typeof c.diff === "number" && guardAllowed(c.status)) SHADE_SCALE[r.metric] = Math.max(SHADE_SCALE[r.metric] || 0, Math.abs(c.diff));
+    }
+  }
+  function shade(td, change, scale, higherIsBetter) {
+    if (!change || typeof change.diff !== "number" || change.diff === 0 || !guardAllowed(change.status)) return td;
+    const tone = higherIsBetter === undefined || higherIsBetter === null ? "neutral" : (change.diff > 0) === higherIsBetter ? "better" : "worse";
+    const strength = Math.min(1, Math.abs(change.diff) / (scale || Math.abs(change.diff)));
+    const alpha = change.significant ? 0.16 + 0.4 * strength : 0.04 + 0.12 * strength;
+    td.style.backgroundColor = "rgba(" + SHADE_RGB[tone] + "," + alpha.toFixed(3) + ")";
+    td.dataset.shade = tone + (change.significant ? " sig" : "");
+    return td;
+  }
+  function changeLine(change, versus) {
+    if (!change) return null;
+    if (!guardAllowed(change.status)) return "Δ vs " + versus + ": " + guardText(change.status);
+    return "Δ vs " + versus + " " + signed(change.diff) + " " + ci(change.lo, change.hi, true) + (change.significant ? ", significant" : "") +
+      (change.status !== "ok" ? " († " + guardText(change.status) + ")" : "") + (change.n ? " · n=" + change.n : "") +
+      (zeroWidth(change.lo, change.hi) ? "\n  " + DEGENERATE[degenerateKind("change", change.lo)][1] : "");
+  }
   function changeNode(change, kind) {
     const prefix = kind === "parent" ? "Δp " : "Δb ";
     if (!change) return null;
@@ -131,19 +177,34 @@
         prefix + "≠ not comparable");
     }
     if (change.significant) cls.push("sig", change.better === undefined ? "neutral" : change.better ? "better" : "worse");
+    if (change.diff === 0) cls.push("nochange");
     const mark = change.significant ? (change.direction === "up" ? " ▲" : " ▼") : "";
     const flag = change.status !== "ok" ? " †" : "";
-    return h("div", { class: cls.join(" "), title: guardText(change.status) + (change.n ? " · n=" + change.n : ""), "data-status": change.status },
-      prefix + signed(change.diff) + " ", h("span", { class: "ci" }, ci(change.lo, change.hi, true)), mark + flag);
+    return h("div", { class: cls.join(" "), "data-status": change.status },
+      prefix + signed(change.diff) + " ", h("span", { class: "ci" }, ci(change.lo, change.hi, true)), mark + flag,
+      degenerateNote("change", change.lo, change.hi));
   }
   function scoreCell(row, stageId) {
     const cell = row.cells[stageId];
     if (!cell) return h("td", { class: "empty", "data-stage": stageId }, "–");
-    return h("td", { "data-stage": stageId, title: "n=" + (cell.n === null ? "?" : cell.n) + (cell.ci === "stderr" ? " · CI from lm-eval stderr" : "") },
+    const st = STAGE[stageId];
+    const showBase = st.root !== st.parent;
+    const title = [label(stageId) + " · " + row.node + " · " + row.metric,
+      "score " + fmt(cell.score) + " " + ci(cell.lo, cell.hi) + (cell.ci === "stderr" ? " (95% CI from lm-eval stderr)" : cell.ci ? " (95% bootstrap CI)" : "") + " · n=" + (cell.n === null || cell.n === undefined ? "?" : cell.n),
+      zeroWidth(cell.lo, cell.hi) ? "  " + DEGENERATE.score[1] : null,
+      changeLine(row.vs_parent[stageId], st.parent ? label(st.parent) : "parent"),
+      showBase ? changeLine(row.vs_base[stageId], label(st.root)) : null].filter(Boolean).join("\n");
+    return shade(h("td", { "data-stage": stageId, title },
       h("div", { class: "score" }, fmt(cell.score)),
       h("div", { class: "ci" }, ci(cell.lo, cell.hi)),
+      degenerateNote("score", cell.lo, cell.hi),
       changeNode(row.vs_parent[stageId], "parent"),
-      STAGE[stageId].root !== STAGE[stageId].parent ? changeNode(row.vs_base[stageId], "base") : null);
+      showBase ? changeNode(row.vs_base[stageId], "base") : null), row.vs_parent[stageId], SHADE_SCALE[row.metric], row.higher_is_better);
+  }
+  // Sticky columns: the metric column sticks right of the task column, whatever width that one took.
+  function stickColumns(table) {
+    const first = table.querySelector("thead th.task-col");
+    if (first) table.style.setProperty("--sticky-2", first.getBoundingClientRect().width + "px");
   }
 
   VIEWS.overview = function (params) {
@@ -171,6 +232,7 @@
         metric, (v) => go("overview", withParam(params, "metric", v === "@primary" ? "" : v)), { id: "metric-select" })),
       h("label", {}, "Task group ", select([["", "all tasks and groups"], ["@top", "top level only"], ...DATA.groups.map((g) => [g, g])],
         group, (v) => go("overview", withParam(params, "group", v)), { id: "group-select" })),
+      ciToggle("overview", params),
       h("span", { class: "picker", id: "column-picker" }, "Columns: ", STAGES.map((st) => {
         const box = h("input", { type: "checkbox", "data-stage": st.id });
         box.checked = !hidden.has(st.id);
@@ -189,23 +251,24 @@
         text, active ? (dir === "desc" ? " ▼" : " ▲") : "");
     };
     const head = h("tr", {},
-      h("th", {}, sortLink("@task", "Task")),
-      h("th", {}, "Metric"),
+      h("th", { class: "task-col" }, sortLink("@task", "Task")),
+      h("th", { class: "metric-col" }, "Metric"),
       shown.map((st) => h("th", { "data-stage": st.id },
         sortLink(st.id, label(st.id)),
         h("div", { class: "lineage" }, st.parent ? "← " + label(st.parent) : "root"))));
     const body = rows.map((r) => h("tr", { "data-row": r.id, class: r.kind },
-      h("td", { class: "task" }, h("span", { class: "indent d" + (sort ? 0 : Math.min(r.depth, 4)) }, r.node)),
+      h("td", { class: "task", title: r.node }, h("span", { class: "indent d" + (sort ? 0 : Math.min(r.depth, 4)) }, r.node)),
       h("td", { class: "metric" }, r.metric + (r.filter !== "none" ? " (" + r.filter + ")" : "")),
       shown.map((st) => scoreCell(r, st.id))));
 
+    const table = h("table", { id: "overview-table", class: "grid sticky" + (showCI(params) ? "" : " compact") }, h("thead", {}, head), h("tbody", {}, body));
     append(app, [
       h("h2", {}, "Overview"),
-      h("p", { class: "lead" }, "Stages in lineage order (depth-first from the base). Each cell: the score and its 95% bootstrap CI; Δp the change vs the parent stage and Δb vs the base, with a paired-bootstrap 95% CI on the items both runs scored. ▲/▼ marks a change whose CI excludes 0 (green better, red worse); † a change measured on a subset of the items or without per-item samples; ≠ not comparable (task version, documents or prompts differ)."),
+      h("p", { class: "lead" }, "Stages in lineage order (depth-first from the base). Each cell: the score and Δp, its change vs the parent stage on the items both runs scored; the cell is shaded by that change (green better, red worse, darker when its paired-bootstrap 95% CI excludes 0, marked ▲/▼). Hover a cell for the 95% CIs and Δb, the change vs the base, or tick \"show 95% CIs\". † a change measured on a subset of the items or without per-item samples; ≠ not comparable (task version, documents or prompts differ); ⌀ a zero-width interval: every item alike, so the bootstrap has nothing to vary."),
       controls,
-      rows.length ? h("div", { class: "scroll" }, h("table", { id: "overview-table", class: "grid" }, h("thead", {}, head), h("tbody", {}, body)))
-        : h("p", { class: "empty-note" }, "No rows match the filters."),
+      rows.length ? h("div", { class: "table-wrap", id: "overview-wrap" }, table) : h("p", { class: "empty-note" }, "No rows match the filters."),
     ]);
+    if (rows.length) stickColumns(table);
   };
 
   // ------------------------------------------------------------------ statute shift
@@ -216,10 +279,18 @@
     const info = DATA.lawshift.scenarios[scenario] || {};
     return (info.code ? info.code + " " : "") + scenario + (info.type ? " (" + info.type + ")" : "");
   }
-  function valueCell(v, signedValue) {
+  function valueCell(v, signedValue, attrs) {
     if (!v) return h("td", { class: "empty" }, "–");
-    return h("td", {}, h("div", { class: "score" }, signedValue ? signed(v.score) : fmt(v.score)), h("div", { class: "ci" }, ci(v.lo, v.hi, signedValue)));
+    return h("td", { ...(attrs || {}), title: (signedValue ? signed(v.score) : fmt(v.score)) + " " + ci(v.lo, v.hi, signedValue) + " (95% bootstrap CI over cases)" + (zeroWidth(v.lo, v.hi) ? "\n" + DEGENERATE.score[1] : "") },
+      h("div", { class: "score" }, signedValue ? signed(v.score) : fmt(v.score)), h("div", { class: "ci" }, ci(v.lo, v.hi, signedValue)),
+      degenerateNote("score", v.lo, v.hi));
   }
+  // Stage pairs (each stage vs its parent), the pair whose items changed most first (ties: lineage order).
+  function pairsByChange(pairs, count) {
+    return pairs.filter((p) => p.relation === "parent").map((p, i) => [p, i])
+      .sort((x, y) => (count(y[0]) - count(x[0])) || (x[1] - y[1])).map(([p]) => p);
+  }
+  const changedText = (n) => (n === undefined ? "" : " · " + n + " item" + (n === 1 ? "" : "s") + " changed");
 
   VIEWS.lawshift = function (params) {
     const L = DATA.lawshift;
@@ -228,45 +299,66 @@
       append(app, [h("p", { class: "empty-note" }, "None of the runs has LawShift items (tasks lawshift_<scenario>_<original|poisoned>).")]);
       return;
     }
-    const metric = L.metrics.includes(params.get("metric")) ? params.get("metric") : L.metrics[0];
-    const stages = STAGES.filter((st) => L.stages[st.id]);
+    const metric = L.metrics.includes(params.get("metric")) ? params.get("metric") : (L.primary || L.metrics[0]);
+    const all = STAGES.filter((st) => L.stages[st.id]);
+    const pairs = pairsByChange(DATA.pairs.filter((p) => L.stages[p.a] && L.stages[p.b]), (p) => p.lawshift_changes || 0);
+    const pair = params.get("stages") === "all" ? null : pairs.find((p) => p.a === params.get("a") && p.b === params.get("b")) || pairs[0] || null;
+    const stages = pair ? all.filter((st) => st.id === pair.a || st.id === pair.b) : all;
+    const picked = (st) => (pair && (st.id === pair.a || st.id === pair.b) ? "picked" : null);
     const blocks = ["pooled", ...L.types.map((t) => "type:" + t)];
-    const notes = stages.filter((st) => L.stages[st.id].rescored_differ || L.stages[st.id].unpaired).map((st) =>
+    const notes = all.filter((st) => L.stages[st.id].rescored_differ || L.stages[st.id].unpaired).map((st) =>
       h("p", { class: "flag" }, label(st.id) + ": " + L.stages[st.id].rescored_differ + " item(s) score differently with today's scorer than in the run; " +
         L.stages[st.id].unpaired + " item(s) without their other side (left out)."));
+    const compact = showCI(params) ? "" : " compact";
     append(app, [
-      h("p", { class: "lead" }, "Each case appears twice: under the original statute and under a changed (\"poisoned\") one. Accuracy is re-scored from the outputs with lawbench's shared scorer; CIs are 95% bootstraps over cases; the shift gap is poisoned minus original on the same cases."),
-      h("div", { class: "controls" }, h("label", {}, "Metric ", select(L.metrics.map((m) => [m, m]), metric,
-        (v) => go("lawshift", withParam(params, "metric", v)), { id: "lawshift-metric" }))),
+      h("p", { class: "lead" }, "Each case appears twice: under the original statute and under a changed (\"poisoned\") one. Accuracy is re-scored from the outputs with lawbench's shared scorer; CIs (in each cell's tooltip, or ticked in) are 95% bootstraps over cases; the shift gap is poisoned minus original on the same cases. The view opens on the stage and its parent whose answers changed most."),
+      h("div", { class: "controls" },
+        h("label", {}, "Stages ", select([...pairs.map((p) => [pairKey(p), label(p.a) + " → " + label(p.b) + changedText(p.lawshift_changes)]), ["all", "all stages"]],
+          pair ? pairKey(pair) : "all", (v) => {
+            const p = pairs.find((x) => pairKey(x) === v);
+            const next = Object.fromEntries(params.entries());
+            delete next.a; delete next.b; delete next.stages;
+            go("lawshift", p ? { ...next, a: p.a, b: p.b } : { ...next, stages: "all" });
+          }, { id: "lawshift-pair" })),
+        h("label", {}, "Metric ", select(L.metrics.map((m) => [m, m + (m === L.primary ? " (primary)" : "")]), metric,
+          (v) => go("lawshift", withParam(params, "metric", v)), { id: "lawshift-metric" })),
+        ciToggle("lawshift", params)),
       notes,
     ]);
 
     // 1. original vs poisoned per scenario type
-    const head1 = [h("tr", {}, h("th", { rowspan: 2 }, "Scenarios"), stages.map((st) => h("th", { colspan: 3, "data-stage": st.id }, label(st.id)))),
+    const head1 = [h("tr", {}, h("th", { rowspan: 2, class: "task-col" }, "Scenarios"), stages.map((st) => h("th", { colspan: 3, "data-stage": st.id }, label(st.id)))),
       h("tr", {}, stages.map(() => [h("th", {}, "original"), h("th", {}, "poisoned"), h("th", {}, "gap")]))];
-    const body1 = blocks.map((b) => h("tr", { "data-block": b }, h("td", {}, blockLabel(b)), stages.map((st) => {
+    const body1 = blocks.map((b) => h("tr", { "data-block": b }, h("td", { class: "task" }, blockLabel(b)), stages.map((st) => {
       const blk = L.stages[st.id].blocks[b];
       if (!blk) return [h("td", { class: "empty" }, "–"), h("td", { class: "empty" }, "–"), h("td", { class: "empty" }, "–")];
       const m = blk.metrics[metric];
       return [valueCell(m.original), valueCell(m.poisoned), valueCell(m.gap, true)];
     })));
-    append(app, [h("h3", {}, "Original vs poisoned accuracy by scenario type"),
-      h("div", { class: "scroll" }, h("table", { id: "lawshift-types", class: "grid" }, h("thead", {}, head1), h("tbody", {}, body1)))]);
+    append(app, [h("h3", {}, "Original vs poisoned accuracy by scenario type" + (pair ? ": " + label(pair.a) + " → " + label(pair.b) : "")),
+      h("div", { class: "scroll" }, h("table", { id: "lawshift-types", class: "grid" + compact }, h("thead", {}, head1), h("tbody", {}, body1)))]);
 
-    // 2. shift gap across stages, with the paired change vs the parent
-    const body2 = blocks.map((b) => h("tr", { "data-block": b }, h("td", {}, blockLabel(b)), stages.map((st) => {
+    // 2. shift gap across all stages, with the paired change vs the parent (shaded by it)
+    const gapScale = Math.max(0, ...all.flatMap((st) => Object.values(L.stages[st.id].vs_parent || {})
+      .map((c) => (c.metrics ? Math.abs(c.metrics[metric].diff) : 0))));
+    const body2 = blocks.map((b) => h("tr", { "data-block": b }, h("td", { class: "task" }, blockLabel(b)), all.map((st) => {
       const blk = L.stages[st.id].blocks[b];
       if (!blk) return h("td", { class: "empty" }, "–");
       const gap = blk.metrics[metric].gap;
       const change = (L.stages[st.id].vs_parent || {})[b];
-      let changeEl = null;
-      if (change && change.metrics) changeEl = changeNode({ status: change.status, n: change.n, ...change.metrics[metric], direction: change.metrics[metric].diff > 0 ? "up" : "down" }, "parent");
-      else if (change) changeEl = changeNode({ status: change.status }, "parent");
-      return h("td", { "data-stage": st.id }, h("div", { class: "score" }, signed(gap.score)), h("div", { class: "ci" }, ci(gap.lo, gap.hi, true)), changeEl);
+      let changeEl = null, shown = null;
+      if (change && change.metrics) {
+        const m = change.metrics[metric];
+        shown = { status: change.status, n: change.n, ...m, direction: m.diff > 0 ? "up" : "down", better: m.diff > 0 };
+        changeEl = changeNode(shown, "parent");
+      } else if (change) changeEl = changeNode({ status: change.status }, "parent");
+      const td = h("td", { "data-stage": st.id, class: picked(st), title: "gap " + signed(gap.score) + " " + ci(gap.lo, gap.hi, true) + (shown ? "\n" + changeLine(shown, label(st.parent)) : "") },
+        h("div", { class: "score" }, signed(gap.score)), h("div", { class: "ci" }, ci(gap.lo, gap.hi, true)), degenerateNote("score", gap.lo, gap.hi), changeEl);
+      return shown ? shade(td, shown, gapScale, true) : td;
     })));
-    append(app, [h("h3", {}, "Shift gap across stages (poisoned − original)"),
-      h("div", { class: "scroll" }, h("table", { id: "lawshift-gap", class: "grid" },
-        h("thead", {}, h("tr", {}, h("th", {}, "Scenarios"), stages.map((st) => h("th", { "data-stage": st.id }, label(st.id))))), h("tbody", {}, body2)))]);
+    append(app, [h("h3", {}, "Shift gap across stages (poisoned − original; Δp: its change vs the parent, higher is better)"),
+      h("div", { class: "scroll" }, h("table", { id: "lawshift-gap", class: "grid" + compact },
+        h("thead", {}, h("tr", {}, h("th", { class: "task-col" }, "Scenarios"), all.map((st) => h("th", { "data-stage": st.id, class: picked(st) }, label(st.id))))), h("tbody", {}, body2)))]);
 
     // 3. 2x2 tables
     const tableBlock = blocks.includes(params.get("block")) ? params.get("block") : "pooled";
@@ -286,29 +378,30 @@
         (v) => go("lawshift", withParam(params, "block", v)), { id: "lawshift-block" }))),
       binary ? h("div", { id: "lawshift-2x2", class: "cards" }, twoByTwo) : h("p", { class: "empty-note" }, metric + " is not a right/wrong metric; pick another one.")]);
 
-    // 4. stale-law rate
-    const staleRows = blocks.map((b) => h("tr", { "data-block": b }, h("td", {}, blockLabel(b)), stages.map((st) => {
+    // 4. stale-law rate, all stages
+    const staleRows = blocks.map((b) => h("tr", { "data-block": b }, h("td", { class: "task" }, blockLabel(b)), all.map((st) => {
       const blk = L.stages[st.id].blocks[b];
       if (!blk) return h("td", { class: "empty" }, "–");
       if (!blk.stale) return h("td", { class: "empty", title: "not defined for V scenarios: both statutes expect a crime" }, "n/a");
-      return h("td", { "data-stage": st.id }, h("div", { class: "score" }, fmt(blk.stale.rate)),
-        h("div", { class: "ci" }, blk.stale.k + "/" + blk.stale.n + " " + ci(blk.stale.lo, blk.stale.hi)));
+      return h("td", { "data-stage": st.id, class: picked(st), title: blk.stale.k + " of " + blk.stale.n + " poisoned-side answers; 95% Wilson interval " + ci(blk.stale.lo, blk.stale.hi) },
+        h("div", { class: "score" }, fmt(blk.stale.rate)), h("div", { class: "count" }, blk.stale.k + "/" + blk.stale.n),
+        h("div", { class: "ci" }, ci(blk.stale.lo, blk.stale.hi)));
     })));
     append(app, [h("h3", {}, "Stale-law rate"),
       h("p", {}, "Share of poisoned-side answers that pass the verdict check of the original statute and fail the changed statute's (NV: still predicts a crime; TU: a term in [36, 120); TD: a term in (36, 120]; XT: a numeric term in [36, 120]; NX: still death/life). Not defined for V scenarios, where both statutes expect a crime; pooled over the other types. 95% Wilson interval."),
-      h("div", { class: "scroll" }, h("table", { id: "lawshift-stale", class: "grid" },
-        h("thead", {}, h("tr", {}, h("th", {}, "Scenarios"), stages.map((st) => h("th", {}, label(st.id))))), h("tbody", {}, staleRows)))]);
+      h("div", { class: "scroll" }, h("table", { id: "lawshift-stale", class: "grid" + compact },
+        h("thead", {}, h("tr", {}, h("th", { class: "task-col" }, "Scenarios"), all.map((st) => h("th", { "data-stage": st.id, class: picked(st) }, label(st.id))))), h("tbody", {}, staleRows)))]);
 
     // 5. per scenario
     const names = Object.keys(L.scenarios);
-    const scenarioRows = names.map((n) => h("tr", {}, h("td", {}, blockLabel("scenario:" + n)), stages.map((st) => {
+    const scenarioRows = names.map((n) => h("tr", {}, h("td", { class: "task" }, blockLabel("scenario:" + n)), stages.map((st) => {
       const blk = L.stages[st.id].blocks["scenario:" + n];
       if (!blk) return [h("td", { class: "empty" }, "–"), h("td", { class: "empty" }, "–")];
       return [valueCell(blk.metrics[metric].original), valueCell(blk.metrics[metric].poisoned)];
     })));
     append(app, [h("details", {}, h("summary", {}, "Per scenario (" + names.length + ")"),
-      h("div", { class: "scroll" }, h("table", { class: "grid" },
-        h("thead", {}, h("tr", {}, h("th", { rowspan: 2 }, "Scenario"), stages.map((st) => h("th", { colspan: 2 }, label(st.id)))),
+      h("div", { class: "scroll" }, h("table", { class: "grid" + compact },
+        h("thead", {}, h("tr", {}, h("th", { rowspan: 2, class: "task-col" }, "Scenario"), stages.map((st) => h("th", { colspan: 2 }, label(st.id)))),
           h("tr", {}, stages.map(() => [h("th", {}, "original"), h("th", {}, "poisoned")]))),
         h("tbody", {}, scenarioRows))))]);
   };
@@ -325,16 +418,18 @@
       append(app, [h("p", { class: "empty-note" }, "No stage pair shares per-item samples with a right/wrong metric.")]);
       return;
     }
-    const pairs = DATA.pairs.filter((p) => tasks.some((t) => T[t].some((e) => e.a === p.a && e.b === p.b)));
+    // each stage vs its parent, the pair whose items changed most first; then each stage vs the base
+    const known = DATA.pairs.filter((p) => tasks.some((t) => T[t].some((e) => e.a === p.a && e.b === p.b)));
+    const pairs = [...pairsByChange(known, (p) => p.changes || 0), ...known.filter((p) => p.relation !== "parent")];
     const pair = pairs.find((p) => p.a === params.get("a") && p.b === params.get("b")) || pairs[0];
     const metrics = [...new Set(tasks.flatMap((t) => T[t].filter((e) => e.a === pair.a && e.b === pair.b).flatMap((e) => Object.keys(e.metrics))))].sort();
     const metric = metrics.includes(params.get("metric")) ? params.get("metric") : "@primary";
     const primaryOf = Object.fromEntries(DATA.rows.filter((r) => r.primary).map((r) => [r.node, r.metric]));
     const filter = params.get("filter") || "";
     append(app, [
-      h("p", { class: "lead" }, "Items both stages scored, by how a right/wrong metric moved from the first stage to the second. Each count links to the items side by side."),
+      h("p", { class: "lead" }, "Items both stages scored, by how a right/wrong metric moved from the first stage to the second. Each count links to the items side by side. The view opens on the stage and its parent whose items changed most (fixed + broken, each task's primary metric)."),
       h("div", { class: "controls" },
-        h("label", {}, "Stages ", select(pairs.map((p) => [pairKey(p), label(p.a) + " → " + label(p.b) + " (" + (p.relation === "parent" ? "parent" : "base") + ")"]),
+        h("label", {}, "Stages ", select(pairs.map((p) => [pairKey(p), label(p.a) + " → " + label(p.b) + " (" + (p.relation === "parent" ? "parent" : "base") + ")" + changedText(p.changes)]),
           pairKey(pair), (v) => { const p = pairs.find((x) => pairKey(x) === v); go("transitions", { ...Object.fromEntries(params.entries()), a: p.a, b: p.b }); }, { id: "pair-select" })),
         h("label", {}, "Metric ", select([["@primary", "primary metric of each task"], ...metrics.map((m) => [m, m])], metric, (v) => go("transitions", withParam(params, "metric", v === "@primary" ? "" : v)), { id: "transition-metric" })),
         h("label", {}, "Task filter ", on(h("input", { type: "search", value: filter, placeholder: "substring", id: "task-filter" }), "change", (e) => go("transitions", withParam(params, "filter", e.target.value))))),
@@ -347,8 +442,9 @@
       if (!entry || !entry.metrics[m]) continue;
       const counts = entry.metrics[m];
       rows.push(h("tr", { "data-task": task }, h("td", {}, task), h("td", { class: "metric" }, m),
-        KINDS.map(([kind]) => h("td", { class: "count " + kind },
-          h("a", { href: link("items", { task, a: pair.a, b: pair.b, metric: m, kind }), "data-kind": kind }, String(counts[kind].length)))),
+        KINDS.map(([kind]) => h("td", { class: "count " + kind }, counts[kind].length
+          ? h("a", { href: link("items", { task, a: pair.a, b: pair.b, metric: m, kind }), "data-kind": kind }, String(counts[kind].length))
+          : h("span", { class: "zero", "data-kind": kind }, "0"))),
         h("td", { class: entry.status === "ok" ? "" : "flag", title: guardText(entry.status) }, entry.status === "ok" ? "" : "† " + entry.status)));
     }
     append(app, [h("div", { class: "scroll" }, h("table", { id: "transitions-table", class: "grid" },
