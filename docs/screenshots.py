@@ -4,8 +4,9 @@
     python docs/screenshots.py --demo-site DEMO_OUT/site    # writes docs/demo-overview.png
 
 Uses the browser tests' setup: Playwright for Python driving Debian's chromium (/usr/bin/chromium).
-For readable Chinese text install a CJK font first (``apt-get install -y fonts-wqy-microhei``); with
-``pngquant`` installed the PNGs are quantised (about a fifth of the size).
+For readable Chinese text install a CJK font first (``apt-get install -y fonts-noto-cjk``); with
+``pngquant`` installed the PNGs are quantised (about a fifth of the size). The fixture runs have the
+demo's eight stages; 1400 px is the width at which the overview shows them all.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 from lawbench.leaderboard import build_data, build_site  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.support.leaderboard_runs import write_fixture_runs  # noqa: E402
+from tests.support.leaderboard_runs import DEMO_STAGES, write_fixture_runs  # noqa: E402
 
-WIDTH, HEIGHT = 1200, 760  # one screen, viewport only: small files that still show a whole view
+WIDTH, HEIGHT = 1400, 800  # one screen, viewport only: small files that still show a whole view
 
 
 def views(data: dict) -> dict[str, str]:
@@ -32,7 +33,7 @@ def views(data: dict) -> dict[str, str]:
     return {
         "overview": "/overview",
         "lawshift": "/lawshift",
-        "transitions": "/transitions?a=sft&b=dpo",
+        "transitions": "/transitions",  # opens on the stage pair with most changed items
         "items": "/items?task=lawshift_term_up_poisoned&a=base&b=pt&metric=verdict_acc&kind=still_wrong",
         "item": f"/item?task=mc_demo_statutes&doc={first}&a=pt&b=sft",
         "charts": "/charts",
@@ -70,7 +71,7 @@ def main() -> None:
         return
 
     with tempfile.TemporaryDirectory() as tmp:
-        runs = write_fixture_runs(Path(tmp))
+        runs = write_fixture_runs(Path(tmp), stages=DEMO_STAGES)
         index = build_site(runs, Path(tmp) / "site")
         data, _ = build_data(runs)
         with sync_playwright() as p:
