@@ -39,6 +39,9 @@ def test_runs_combine_across_folders_and_layouts(tmp_path):
     assert data["curves"]["sft"]["source"] == "out/sft/trainer_state.json"  # found next to the recipe's model
     assert data["runs"]["sft"]["lawbench"]["model"]["path"] == "sft"  # relative to its --runs folder
     assert str(tmp_path) not in embed_json(data)
+    # one primary metric per family in every view: LawShift's is verdict_acc in the overview as in the shift view
+    assert {r["metric"] for r in data["rows"] if r["primary"] and r["node"].startswith("lawshift")} == {"verdict_acc"}
+    assert data["lawshift"]["primary"] == "verdict_acc"
     assert data["pairs"][0] == {"a": "base", "b": "pt", "relation": "parent", "changes": data["pairs"][0]["changes"],
                                 "lawshift_changes": data["pairs"][0]["lawshift_changes"]}
 
