@@ -42,8 +42,13 @@ def test_runs_combine_across_folders_and_layouts(tmp_path):
     # one primary metric per family in every view: LawShift's is verdict_acc in the overview as in the shift view
     assert {r["metric"] for r in data["rows"] if r["primary"] and r["node"].startswith("lawshift")} == {"verdict_acc"}
     assert data["lawshift"]["primary"] == "verdict_acc"
-    assert data["pairs"][0] == {"a": "base", "b": "pt", "relation": "parent", "changes": data["pairs"][0]["changes"],
-                                "lawshift_changes": data["pairs"][0]["lawshift_changes"]}
+    # each stage pair counts the items that flipped on each task's primary metric (the views open on the busiest)
+    primary = {r["node"]: r["metric"] for r in data["rows"] if r["primary"]}
+    flipped = {task: sum(len(e["metrics"][primary[task]][kind]) for e in entries if (e["a"], e["b"]) == ("base", "pt")
+                         for kind in ("fixed", "broken")) for task, entries in data["transitions"].items()}
+    assert data["pairs"][0] == {"a": "base", "b": "pt", "relation": "parent", "changes": sum(flipped.values()),
+                                "lawshift_changes": sum(n for t, n in flipped.items() if t.startswith("lawshift_"))}
+    assert 0 < data["pairs"][0]["lawshift_changes"] < data["pairs"][0]["changes"]
 
     # the command line: --runs repeated; a folder given twice (out and out/pt) is read once
     status, stdout, err = run_cli(["leaderboard", "build", "--runs", str(out), "--runs", str(out / "pt"),
