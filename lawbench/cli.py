@@ -42,7 +42,7 @@ def _add_score_parser(sub) -> None:
                        description="Re-score predictions: --task with a LawBench prediction file or a lawbench "
                        "samples_*.jsonl (LawBench ids like 3-4, or LawShift subtasks); without --task, a JSONL of "
                        "{prediction, reference} lines gets every text metric.")
-    p.add_argument("--task", help="LawBench id (3-4, lawbench_oc_3_4) or lawshift_<scenario>_<side>; "
+    p.add_argument("--task", help="LawBench id (3-4, lawbench_oc_3_4), lawshift_<scenario>_<side> or lexeval_<i_j>; "
                    "default: from the file name (LawBench's 3-4.json, lawbench's samples_<task>_*.jsonl), "
                    "or text metrics for {prediction, reference} lines")
     p.add_argument("--predictions", required=True, help="prediction file")

@@ -6,6 +6,9 @@
 * ``--task`` a LawShift subtask (``lawshift_<scenario>_<side>``) with its ``samples_*.jsonl``: the
   LawShift metrics, recomputed from the stored outputs; ``score`` is ``verdict_acc`` and
   ``abstention_rate`` the share of outputs without a whole answer.
+* ``--task`` a LexEval subtask (``lexeval_<i_j>``) with LexEval's output JSON Lines (``input``, ``output``,
+  ``answer``) or a run's ``samples_lexeval_*.jsonl``: LexEval's ``evaluate.py`` numbers (``score`` is
+  Accuracy, or Rouge_L for 5_x; ``f1`` for multiple choice) and their strict variants.
 * no ``--task`` and a JSONL of ``{"prediction", "reference"}`` lines: the text metrics.
 
 Example::
@@ -72,6 +75,10 @@ def rescore(task: str | None, predictions: str) -> dict:
         raise LawbenchError(f"predictions file not found: {path}")
     if task is None:
         task = _lawshift_task_of(path)
+    if (task or "").startswith("lexeval") or (task is None and path.name.startswith("samples_lexeval_")):
+        from lawbench.metrics.lexeval import score_file as score_lexeval_file
+
+        return _finite(score_lexeval_file(task, path))
     if task and task.startswith("lawshift_"):
         result = score_lawshift_samples(path)
         return {"task": task, **result}
@@ -83,6 +90,11 @@ def rescore(task: str | None, predictions: str) -> dict:
 
     result = score_file(task, path)
     result.pop("predictions", None)
+    return _finite(result)
+
+
+def _finite(result: dict) -> dict:
+    """NaN (a mean over no item) as ``None``: JSON has no NaN."""
     return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in result.items()}
 
 

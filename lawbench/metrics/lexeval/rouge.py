@@ -29,6 +29,7 @@ from __future__ import annotations
 import string
 import unicodedata
 
+from lawbench.metrics.lawbench_oc.rouge import lcs_length
 from lawbench.metrics.score import Score
 
 # Frames the recursive back-trace may use before RecursionError under ``python evaluate.py`` on
@@ -133,7 +134,7 @@ def _strict_tokens(text: str) -> list[str]:
 
 
 def _strict_f1(hyp: list[str], ref: list[str]) -> float:
-    lcs = _cell(_lcs_rows(ref, hyp), len(ref), len(hyp)) if hyp and ref else 0
+    lcs = lcs_length(hyp, ref) if hyp and ref else 0
     if lcs == 0:
         return 0.0
     precision, recall = lcs / len(hyp), lcs / len(ref)
