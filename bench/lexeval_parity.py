@@ -37,7 +37,8 @@ def main() -> int:
         key = (row["model"], row["task"])
         if key not in scored:
             began = time.perf_counter()
-            scored[key] = score_file(row["task"], root / "zero_shot" / row["model"] / f"{row['model']}_{row['task']}.jsonl")
+            path = root / "zero_shot" / row["model"] / f"{row['model']}_{row['task']}.jsonl"
+            scored[key] = score_file(row["task"], path)
             scored[key]["seconds"] = round(time.perf_counter() - began, 3)
         result = scored[key]
         ours = result["f1"] if row["metric"] == "F1" else result["score"]

@@ -34,7 +34,8 @@ _DELETED = ("、", ".", ",", ";", "，", "和")  # removed before letters are co
 _RUN = re.compile(r"[ABCDE]{1,5}")
 
 _OPTION_RUN = r"[A-E](?:[\s、,，;；和及/]*[A-E])*"
-_STATED = re.compile(r"(?:答案|正确选项|应选)\s*(?:是|为|应为|应该是|选)?\s*[:：]?\s*(" + _OPTION_RUN + r")(?![A-Za-z])")
+_STATED = re.compile(r"(?:答案|正确选项|应选)\s*(?:是|为|应为|应该是|选)?\s*[:：]?\s*("
+                     + _OPTION_RUN + r")(?![A-Za-z])")
 _STANDALONE = re.compile(r"(?<![A-Za-z])(" + _OPTION_RUN + r")(?![A-Za-z])")
 
 

@@ -38,8 +38,8 @@ from lawbench.metrics.score import Score
 # LexEval's published 5_x outputs (see tests/metrics/test_lexeval.py).
 OFFICIAL_MAX_TRACE_FRAMES = 990
 
-_CN_PUNCTUATION = ("！？｡。＂＃＄％＆＇（）＊＋，－／：；＜＝＞＠［＼］＾＿｀｛｜｝～｟｠｢｣､、〃》「」『』【】〔〕〖〗〘〙〚〛〜〝〞〟"
-                   "〰〾〿–—‘’‛“”„‟…‧﹏.")
+_CN_PUNCTUATION = ("！？｡。＂＃＄％＆＇（）＊＋，－／：；＜＝＞＠［＼］＾＿｀｛｜｝～"
+                   "｟｠｢｣､、〃》「」『』【】〔〕〖〗〘〙〚〛〜〝〞〟〰〾〿–—‘’‛“”„‟…‧﹏.")
 _PUNCTUATION = frozenset(string.punctuation + _CN_PUNCTUATION)
 
 
