@@ -1,0 +1,1 @@
+"""LexEval lm-eval tasks (``lexeval``); see README.md in this folder."""
