@@ -155,6 +155,16 @@ def _add_leaderboard_parser(sub) -> None:
     b.add_argument("--bootstrap-iters", type=int, default=1000, help="bootstrap resamples per CI (default: 1000)")
     b.add_argument("--seed", type=int, default=1234, help="bootstrap seed (default: 1234)")
     b.add_argument("--title", default="lawbench leaderboard", help="page title")
+    b.add_argument("--published", default="lawbench", choices=("lawbench", "none"),
+                   help="published results table shown as reference columns, without CIs (default: lawbench, "
+                   "LawBench's zero-shot results.csv)")
+    b.add_argument("--published-models", default="top5",
+                   help="models of that table: top5 (its README's table, default), all, or names separated by commas")
+    b.add_argument("--reference", action="append", default=[], metavar="DIR",
+                   help="published prediction folders (DIR/<model>/ with LawBench <id>.json or LexEval "
+                   "<Model>_<i_j>.jsonl files), re-scored and compared item by item with the stages; repeatable")
+    b.add_argument("--data-dir", default=None,
+                   help="data folder the --reference outputs are matched against (default: $LAWBENCH_DATA_DIR)")
     b.set_defaults(func=cmd_leaderboard_build)
 
 
@@ -330,7 +340,17 @@ def cmd_leaderboard_build(args) -> int:
 
     if args.bootstrap_iters < 100:
         raise LawbenchError("--bootstrap-iters must be at least 100 for a 95% interval")
-    index = build_site(args.runs, args.out, iters=args.bootstrap_iters, seed=args.seed, title=args.title)
+    from lawbench.leaderboard.reference import published_runs, reference_runs
+
+    references = []
+    if args.published != "none":
+        models = args.published_models
+        models = models if models in ("top5", "all") else [m.strip() for m in models.split(",") if m.strip()]
+        references += published_runs(models, args.published)
+    for folder in args.reference:
+        references += reference_runs(folder, args.data_dir)
+    index = build_site(args.runs, args.out, iters=args.bootstrap_iters, seed=args.seed, title=args.title,
+                       references=references)
     print(f"leaderboard written to {index}")
     return 0
 

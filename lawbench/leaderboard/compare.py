@@ -53,8 +53,12 @@ class Estimate:
 class Comparator:
     """Computes cells and changes for runs keyed by id, caching per-leaf bootstrap replicates."""
 
-    def __init__(self, runs: dict[str, Run], tree: TaskTree, iters: int = 1000, seed: int = 1234):
+    def __init__(self, runs: dict[str, Run], tree: TaskTree, iters: int = 1000, seed: int = 1234,
+                 references: frozenset[str] = frozenset()):
         self.runs, self.tree, self.iters, self.seed = runs, tree, iters, seed
+        # Reference models (published outputs) were prompted their own way and carry no task version:
+        # a pair with one is compared on documents and targets only.
+        self.references = references
         self._tables: dict[tuple, ItemTable | None] = {}
         self._reps: dict[tuple, np.ndarray] = {}
         # (a, b, leaf, filter) -> (guard status, alignment, {metric: replicates}, {metric: observed diff})
@@ -126,13 +130,14 @@ class Comparator:
     # ------------------------------------------------------------------ two runs
     def leaf_status(self, a: str, b: str, leaf: str, filt: str) -> tuple[str, Alignment | None]:
         """The guard's verdict for one task between runs ``a`` and ``b``."""
-        if self.tree.version(self.runs[a], leaf) != self.tree.version(self.runs[b], leaf):
+        reference = a in self.references or b in self.references
+        if not reference and self.tree.version(self.runs[a], leaf) != self.tree.version(self.runs[b], leaf):
             return "version", None
         ta, tb = self.table(a, leaf, filt), self.table(b, leaf, filt)
         if ta is None or tb is None:
             hash_a, hash_b = self.tree.task_hash(self.runs[a], leaf), self.tree.task_hash(self.runs[b], leaf)
             return ("prompt" if hash_a and hash_b and hash_a != hash_b else "noitems"), None
-        alignment = align(ta, tb)
+        alignment = align(ta, tb, check_prompts=not reference)
         return alignment.status, alignment
 
     def _paired_leaf(self, a: str, b: str, leaf: str, filt: str):

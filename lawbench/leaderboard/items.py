@@ -75,8 +75,9 @@ class Alignment:
     doc_ids: list[int]
 
 
-def align(a: ItemTable, b: ItemTable) -> Alignment:
-    """Shared items by ``doc_id``; a differing document or prompt hash blocks the comparison.
+def align(a: ItemTable, b: ItemTable, check_prompts: bool = True) -> Alignment:
+    """Shared items by ``doc_id``; a differing document or prompt hash blocks the comparison
+    (``check_prompts=False``: documents only, for a reference model prompted its own way).
 
     >>> t = ItemTable([0, 1], ["d0", "d1"], ["p0", "p1"], {})
     >>> align(t, ItemTable([1, 2], ["d1", "d2"], ["p1", "p2"], {})).status
@@ -93,7 +94,7 @@ def align(a: ItemTable, b: ItemTable) -> Alignment:
             continue
         if a.doc_hashes[i] != b.doc_hashes[j]:
             status = "docs"
-        elif a.prompt_hashes[i] != b.prompt_hashes[j] and status == "ok":
+        elif check_prompts and a.prompt_hashes[i] != b.prompt_hashes[j] and status == "ok":
             status = "prompt"
         rows_a.append(i)
         rows_b.append(j)

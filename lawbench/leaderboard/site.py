@@ -38,6 +38,7 @@ from lawbench.leaderboard.drilldown import item_view
 from lawbench.leaderboard.exports import to_csv, to_latex, to_markdown
 from lawbench.leaderboard.lineage import order_stages
 from lawbench.leaderboard.live import live_view
+from lawbench.leaderboard.reference import Reference, add_reference_changes, reference_pairs, reference_stages
 from lawbench.leaderboard.runs import Run, load_runs
 from lawbench.leaderboard.shift import shift_view
 from lawbench.leaderboard.tasktree import TaskTree, split_metric_key
@@ -251,17 +252,21 @@ def _data_name(name: str, data_dir) -> str:
 
 
 def build_data(runs_dir: str | Path | Sequence[str | Path], *, iters: int = 1000, seed: int = 1234,
-               title: str = DEFAULT_TITLE) -> tuple[dict, dict]:
+               title: str = DEFAULT_TITLE, references: Sequence[Reference] = ()) -> tuple[dict, dict]:
     """The site's data and its item records, computed from the runs under ``runs_dir`` (one folder or a
-    list of folders; lineage is resolved across all of them)."""
+    list of folders; lineage is resolved across all of them) and ``references``, published models shown as
+    extra columns after the stages (:mod:`lawbench.leaderboard.reference`)."""
     loaded = load_runs(runs_dir)
     runs = {run.id: run for run in loaded}
     stages = order_stages((run.id, run.stage, run.parent) for run in loaded)
+    columns = stages + reference_stages(list(references), set(runs))
+    runs.update({ref.run.id: ref.run for ref in references})
     order = [s.id for s in stages]
-    tree = TaskTree([runs[i] for i in order])
-    comparator = Comparator(runs, tree, iters=iters, seed=seed)
-    pairs = _pairs(stages)
-    rows = _rows(comparator, tree, runs, stages)
+    tree = TaskTree([runs[s.id] for s in columns])
+    comparator = Comparator(runs, tree, iters=iters, seed=seed, references=frozenset(r.run.id for r in references))
+    pairs = _pairs(stages) + reference_pairs(stages, list(references))
+    rows = _rows(comparator, tree, runs, columns)
+    add_reference_changes(rows, comparator, order[-1] if order else None, list(references))
     transitions = _transitions(comparator, runs, pairs)
     _count_changes(pairs, transitions, rows)
     curves = {}
@@ -271,11 +276,14 @@ def build_data(runs_dir: str | Path | Sequence[str | Path], *, iters: int = 1000
         if found:
             curves[stage.id] = found
     data_stages = [{"id": s.id, "parent": s.parent} for s in stages]
+    kinds = {ref.run.id: ref.kind for ref in references}
     data = {
         "meta": {"title": title, "generator": f"lawbench {__version__}", "bootstrap_iters": iters, "seed": seed,
-                 "ci_level": 0.95, "guard": {k: {"allowed": v[0], "text": v[1]} for k, v in GUARD.items()}},
+                 "ci_level": 0.95, "guard": {k: {"allowed": v[0], "text": v[1]} for k, v in GUARD.items()},
+                 "reference_focus": order[-1] if references and order else None},
         "stages": [{"id": s.id, "stage": s.stage, "parent": s.parent, "root": s.root, "depth": s.depth,
-                    "model": (runs[s.id].manifest.get("model") or {}).get("fingerprint")} for s in stages],
+                    "model": (runs[s.id].manifest.get("model") or {}).get("fingerprint"),
+                    **({"reference": kinds[s.id]} if s.id in kinds else {})} for s in columns],
         "pairs": pairs,
         "rows": rows,
         "groups": [r.node for r in tree.rows() if r.kind == "group"],
@@ -283,12 +291,13 @@ def build_data(runs_dir: str | Path | Sequence[str | Path], *, iters: int = 1000
         "lawshift": shift_view(runs, order, {s.id: s.parent for s in stages}, iters, seed),
         "curves": curves,
         "live": live_view(data_stages, curves, rows),  # scores while training, joined across stages
-        "runs": {s.id: _manifest(runs[s.id]) for s in stages},
-        "run_summary": {s.id: _summary(runs[s.id]) for s in stages},
+        "runs": {**{s.id: _manifest(runs[s.id]) for s in stages},
+                 **{ref.run.id: {"reference": _public(ref.info)} for ref in references}},
+        "run_summary": {s.id: _summary(runs[s.id]) for s in columns},
         "task_versions": _versions_table(tree, runs, stages, comparator),
     }
     data["exports"] = {"csv": to_csv(data), "md": to_markdown(data), "tex": to_latex(data)}
-    return data, item_view(runs, order)
+    return data, item_view(runs, [s.id for s in columns])
 
 
 def embed_json(obj) -> str:
@@ -323,10 +332,10 @@ def render_html(data: dict, items: dict) -> str:
 
 
 def build_site(runs_dir: str | Path | Sequence[str | Path], out_dir: str | Path, *, iters: int = 1000,
-               seed: int = 1234, title: str = DEFAULT_TITLE) -> Path:
+               seed: int = 1234, title: str = DEFAULT_TITLE, references: Sequence[Reference] = ()) -> Path:
     """Build the leaderboard for the runs under ``runs_dir`` (one folder or several) into ``out_dir``;
-    returns index.html's path."""
-    data, items = build_data(runs_dir, iters=iters, seed=seed, title=title)
+    returns index.html's path. ``references``: see :func:`build_data`."""
+    data, items = build_data(runs_dir, iters=iters, seed=seed, title=title, references=references)
     out = Path(out_dir)
     for ext in ("csv", "md", "tex"):
         _publish(out / "exports" / f"overview.{ext}", data["exports"][ext])

@@ -169,7 +169,8 @@
       (zeroWidth(change.lo, change.hi) ? "\n  " + DEGENERATE[degenerateKind("change", change.lo)][1] : "");
   }
   function changeNode(change, kind) {
-    const prefix = kind === "parent" ? "Δp " : "Δb ";
+    // reference columns show the paired change of the focus stage (the last one) against them
+    const prefix = kind === "parent" ? "Δp " : kind === "base" ? "Δb " : "Δ" + label(DATA.meta.reference_focus) + " ";
     if (!change) return null;
     const cls = ["chg", "chg-" + kind];
     if (!guardAllowed(change.status)) {
@@ -199,7 +200,8 @@
       h("div", { class: "ci" }, ci(cell.lo, cell.hi)),
       degenerateNote("score", cell.lo, cell.hi),
       changeNode(row.vs_parent[stageId], "parent"),
-      showBase ? changeNode(row.vs_base[stageId], "base") : null), row.vs_parent[stageId], SHADE_SCALE[row.metric], row.higher_is_better);
+      showBase ? changeNode(row.vs_base[stageId], "base") : null,
+      changeNode((row.vs_reference || {})[stageId], "reference")), row.vs_parent[stageId], SHADE_SCALE[row.metric], row.higher_is_better);
   }
   // Sticky columns: the metric column sticks right of the task column, whatever width that one took.
   function stickColumns(table) {
@@ -429,7 +431,7 @@
     append(app, [
       h("p", { class: "lead" }, "Items both stages scored, by how a right/wrong metric moved from the first stage to the second. Each count links to the items side by side. The view opens on the stage and its parent whose items changed most (fixed + broken, each task's primary metric)."),
       h("div", { class: "controls" },
-        h("label", {}, "Stages ", select(pairs.map((p) => [pairKey(p), label(p.a) + " → " + label(p.b) + " (" + (p.relation === "parent" ? "parent" : "base") + ")" + changedText(p.changes)]),
+        h("label", {}, "Stages ", select(pairs.map((p) => [pairKey(p), label(p.a) + " → " + label(p.b) + " (" + (p.relation === "parent" || p.relation === "reference" ? p.relation : "base") + ")" + changedText(p.changes)]),
           pairKey(pair), (v) => { const p = pairs.find((x) => pairKey(x) === v); go("transitions", { ...Object.fromEntries(params.entries()), a: p.a, b: p.b }); }, { id: "pair-select" })),
         h("label", {}, "Metric ", select([["@primary", "primary metric of each task"], ...metrics.map((m) => [m, m])], metric, (v) => go("transitions", withParam(params, "metric", v === "@primary" ? "" : v)), { id: "transition-metric" })),
         h("label", {}, "Task filter ", on(h("input", { type: "search", value: filter, placeholder: "substring", id: "task-filter" }), "change", (e) => go("transitions", withParam(params, "filter", e.target.value))))),
