@@ -47,3 +47,18 @@ def test_multiple_choice_and_5_3_match_lexeval(model):
             checked.add(row["metric"])
         assert 0.0 <= result["abstention_rate"] <= 1.0
     assert checked == {"Accuracy", "F1", "Rouge_L"}
+
+
+@needs_predictions
+def test_cli_prints_the_score_contract():
+    from tests.support import lawbench
+
+    row = {(r["task"], r["metric"]): r for r in OFFICIAL if r["model"] == "gpt4"}
+    done = lawbench("score", "--task", "lexeval_1_2", "--predictions", str(_file("gpt4", "1_2")), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert abs(result["score"] - row[("1_2", "Accuracy")]["score"]) <= TOLERANCE
+    assert abs(result["f1"] - row[("1_2", "F1")]["score"]) <= TOLERANCE
+    assert result["n"] == 800 and result["metric"] == "Accuracy"
+    assert {"score_strict", "f1_strict", "n_strict", "abstention_rate", "abstention_rate_strict"} <= set(result)
+    assert 0 < result["abstention_rate"] < 0.1  # gpt4 1_2: up to 30 outputs without a letter
