@@ -125,13 +125,38 @@ def _sample(doc_id: int, doc: dict, target: str, prompt: str, output: str, value
                   doc_hash=doc_hash, prompt_hash=None, target_hash=target_hash, continuations=[], values=values)
 
 
-def _match(keys: list[str], wanted: str, used: set[int]) -> int | None:
-    """The first unused record whose key is ``wanted`` (duplicate inputs take successive records)."""
-    for index, key in enumerate(keys):
-        if key == wanted and index not in used:
-            used.add(index)
-            return index
-    return None
+class _Matcher:
+    """Data records by key; each lookup takes the next unused record (duplicate inputs: successive ones).
+
+    >>> matcher = _Matcher(["a", "b", "a"])
+    >>> matcher.take("a"), matcher.take("a"), matcher.take("a"), matcher.take(None)
+    (0, 2, None, None)
+    """
+
+    def __init__(self, keys: list[str]):
+        self.keys = keys
+        self.free: dict[str, list[int]] = {}
+        for index, key in enumerate(keys):
+            self.free.setdefault(key, []).append(index)
+
+    def take(self, key: str | None) -> int | None:
+        found = self.free.get(key) if isinstance(key, str) else None
+        return found.pop(0) if found else None
+
+    def take_suffix(self, key: str | None, shortest: int = 30) -> int | None:
+        """The first unused record that ends with ``key`` (LexEval later put an instruction line in front
+        of 3_2's inputs; its published outputs hold the older inputs).
+
+        >>> _Matcher(["指令\\n事实甲乙丙"]).take_suffix("事实甲乙丙", shortest=3)
+        0
+        """
+        if not isinstance(key, str) or len(key) < shortest:
+            return None
+        for index, candidate in enumerate(self.keys):
+            if candidate.endswith(key) and index in self.free.get(candidate, []):
+                self.free[candidate].remove(index)
+                return index
+        return None
 
 
 def _lexeval_run(task_id: str, path: Path, data_dir: str | None) -> tuple[dict, dict]:
@@ -150,11 +175,13 @@ def _lexeval_run(task_id: str, path: Path, data_dir: str | None) -> tuple[dict, 
     if docs is not None:
         lines = path.read_text(encoding="utf-8").split("\n")
         inputs = [json.loads(line).get("input") for line in lines if line.strip()]
-        cue = "\n" + TASKS[task_id].answer_cue
-        keys, used = [doc["input"] for doc in docs], set()
+        cue = TASKS[task_id].answer_cue
+        matcher = _Matcher([doc["input"].strip() for doc in docs])
         for raw_input, (output, _), score in zip(inputs, pairs, scores):
-            text = raw_input[: -len(cue)] if isinstance(raw_input, str) and raw_input.endswith(cue) else raw_input
-            index = _match(keys, text, used)
+            # the output file's input is the data input + "\n答案:" (a few files lost the cue: strip both)
+            text = raw_input.strip().removesuffix(cue).strip() if isinstance(raw_input, str) else None
+            index = matcher.take(text)
+            index = matcher.take_suffix(text) if index is None else index
             if index is None:
                 continue
             doc = docs[index]
@@ -200,9 +227,10 @@ def _lawbench_run(task_id: str, path: Path, data_dir: str | None) -> tuple[dict,
     if docs is not None and decomposable:
         from lawbench.tasks.lawbench_oc.data import build_prompt
 
-        keys, used = [build_prompt(d["instruction"], d["question"]) for d in docs], set()
+        keys = [build_prompt(d["instruction"], d["question"]) for d in docs]
+        matcher = _Matcher(keys)
         for record, value in zip(records, singles):
-            index = _match(keys, _prompt_text(record["origin_prompt"]), used)
+            index = matcher.take(_prompt_text(record["origin_prompt"]))
             if index is not None and value is not None:
                 doc = docs[index]
                 samples[doc["idx"]] = _sample(doc["idx"], doc, doc["answer"], keys[index], record["prediction"],
