@@ -158,6 +158,23 @@ class _Matcher:
                 return index
         return None
 
+    def take_within(self, text: str | None) -> int | None:
+        """The unused record whose key is the longest one inside ``text`` (a prompt a model's chat
+        template wrapped, as OpenCompass logs it for HF models: ``<|im_start|>user\\n…<|im_end|>…``).
+
+        >>> _Matcher(["题一", "题二"]).take_within("<|im_start|>user\\n题二<|im_end|>")
+        1
+        """
+        if not isinstance(text, str):
+            return None
+        found = [(len(key), -index, key) for key, free in self.free.items() if free and key and key in text
+                 for index in free[:1]]
+        if not found:
+            return None
+        _, index, key = max(found)
+        self.free[key].remove(-index)
+        return -index
+
 
 def _lexeval_run(task_id: str, path: Path, data_dir: str | None) -> tuple[dict, dict]:
     from lawbench.metrics.lexeval import TASKS, read_outputs, score_items, summarize
@@ -230,7 +247,9 @@ def _lawbench_run(task_id: str, path: Path, data_dir: str | None) -> tuple[dict,
         keys = [build_prompt(d["instruction"], d["question"]) for d in docs]
         matcher = _Matcher(keys)
         for record, value in zip(records, singles):
-            index = matcher.take(_prompt_text(record["origin_prompt"]))
+            prompt = _prompt_text(record["origin_prompt"])
+            index = matcher.take(prompt)
+            index = matcher.take_within(prompt) if index is None else index
             if index is not None and value is not None:
                 doc = docs[index]
                 samples[doc["idx"]] = _sample(doc["idx"], doc, doc["answer"], keys[index], record["prediction"],
