@@ -41,6 +41,7 @@ def test_tasks_command():
     catalog = json.loads(lawbench("tasks", "--json").stdout)
     assert len([t for t in catalog["subtasks"] if t.startswith("lawshift_")]) == 62
     assert "jecqa_multi_gen" in catalog["subtasks"] and "cmmlu_legal" in catalog["groups"]
+    assert len(catalog["groups"]["lexeval"]) == 6 and "lexeval_5_4" in catalog["groups"]["lexeval_generation"]
 
 
 def test_argument_errors_exit_nonzero():

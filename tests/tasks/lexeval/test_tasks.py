@@ -12,7 +12,6 @@ import yaml
 from lawbench.errors import DataError
 from lawbench.metrics.lexeval import AVAILABLE, score_file
 from lawbench.tasks import TASKS_DIR
-from lawbench.tasks.catalog import task_catalog
 from lawbench.tasks.lexeval import _generate_configs, utils
 from lawbench.tasks.lexeval.data import load_task_docs
 
@@ -40,16 +39,19 @@ def test_generated_yamls_are_current():
     assert {p.name for p in folder.glob("*.yaml")} == set(rendered)
 
 
+def _yaml(name: str) -> dict:
+    return yaml.safe_load((TASKS_DIR / "lexeval" / name).read_text(encoding="utf-8").replace("!function ", ""))
+
+
 def test_group_holds_the_six_levels_and_every_available_task():
-    catalog = task_catalog()
-    levels = catalog["groups"]["lexeval"]
+    # `lawbench tasks` (lm-eval's index of these files) lists them: tests/test_cli.py checks it
+    levels = _yaml("lexeval.yaml")["task"]
     assert levels == [f"lexeval_{level}" for level in ("memorization", "understanding", "logic_inference",
                                                          "discrimination", "generation", "ethics")]
-    members = [task for level in levels for task in catalog["groups"][level]]
+    members = [task for level in levels for task in _yaml(f"_{level}.yaml")["task"]]
     assert members == [f"lexeval_{task_id}" for task_id in AVAILABLE] and len(members) == 20
-    assert set(members) <= set(catalog["subtasks"])
-    generation = yaml.safe_load((TASKS_DIR / "lexeval" / "lexeval_5_3.yaml").read_text(encoding="utf-8")
-                                .replace("!function ", ""))
+    assert all(_yaml(f"{member}.yaml")["task"] == member for member in members)
+    generation = _yaml("lexeval_5_3.yaml")
     assert [m["metric"] for m in generation["metric_list"]] == ["score", "score_strict", "abstention_rate",
                                                                "abstention_rate_strict"]
 
@@ -94,3 +96,18 @@ def test_per_item_metrics_average_to_the_file_score(tmp_path):
         assert utils.mean_defined([item[f"{metric}_strict"] for item in items]) == expected[f"{metric}_strict"]
     assert expected["score"] == 0.25 and expected["score_strict"] == 1.0 and expected["n_strict"] == 3
     assert math.isnan(utils.mean_defined([None]))
+
+
+def test_lm_eval_builds_the_tasks_from_the_yaml(tmp_path):
+    """lm-eval itself loads the subtasks (YAML, hooks, data, metrics), as `lawbench eval` does."""
+    from lawbench.tasks.select import select_tasks
+
+    root = write_data(tmp_path, {"1_1": CHOICE, "5_3": TRANSLATION})
+    selection = select_tasks("lexeval_1_1,lexeval_5_3", str(root), {"data_dir": str(root)})
+    loaded = selection.manager.load(selection.names)["tasks"]
+    choice, translation = loaded["lexeval_1_1"], loaded["lexeval_5_3"]
+    docs = list(choice.test_docs())
+    assert choice.doc_to_text(docs[0]) == CHOICE[0]["instruction"] + CHOICE[0]["input"] + "\n答案:"
+    assert [m["metric"] for m in choice.config.metric_list][:2] == ["score", "score_strict"]
+    assert "f1" in choice.aggregation() and "f1" not in translation.aggregation()
+    assert choice.process_results(docs[1], ["C、B"])["score"] == 0.0  # LexEval reads "CB": order matters
