@@ -107,7 +107,8 @@ def test_rescored_reference_is_paired_item_by_item(tmp_path):
     change = row["vs_reference"]["reference:gpt4"]
     # items 0-2 both answered: stage [1, 1, 0] against reference [1, 0, 1]; prompts differ by design
     assert change["status"] == "subset" and change["n"] == 3 and change["diff"] == pytest.approx(0.0)
-    assert data["pairs"] == [{"a": "reference:gpt4", "b": "sft", "relation": "reference"}]
+    (pair,) = data["pairs"]
+    assert (pair["a"], pair["b"], pair["relation"], pair["changes"]) == ("reference:gpt4", "sft", "reference", 2)
     moved = data["transitions"]["lexeval_1_1"][0]["metrics"]["score"]
     assert (moved["fixed"], moved["broken"], moved["still_right"]) == ([1], [2], [0])
     assert set(items["tasks"]["lexeval_1_1"]["0"]["stages"]) == {"sft", "reference:gpt4"}  # side by side
