@@ -82,6 +82,7 @@ def run_demo(out: str | Path, data_dir: str | None = None) -> Path:
     """Run the demo into ``out``; returns the path of the site's ``index.html``."""
     from lawbench.demo.data import write_demo_data
     from lawbench.leaderboard import build_site
+    from lawbench.leaderboard.reference import published_runs
     from lawbench.pipeline import make_plan, run_pipeline
     from lawbench.report import load_stage_runs, print_stage_table
     from lawbench.tiny.model import init_tiny_model, is_built
@@ -103,7 +104,8 @@ def run_demo(out: str | Path, data_dir: str | None = None) -> Path:
     plan = make_plan(str(model), ",".join(STAGES), str(out), config)
     status = run_pipeline(plan, on_stage_done=lambda stage, seconds: timings.__setitem__(stage, round(seconds, 1)))
     started = time.perf_counter()
-    index = build_site(out / "runs", out / "site", title="lawbench demo")
+    # LawBench's published models beside the stages, as `lawbench leaderboard build` shows them by default
+    index = build_site(out / "runs", out / "site", title="lawbench demo", references=published_runs())
     timings["site"] = round(time.perf_counter() - started, 1)
     atomic_write_json(out / "demo_timings.json", {"stages": status, "seconds": timings})
     print_stage_table(load_stage_runs(out / "runs", evaluated_stages([BASE_STAGE, *STAGES])))
