@@ -41,6 +41,8 @@ def test_installed_package_builds_a_site(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert sorted(p.name for p in (target / "lawbench" / "leaderboard" / "web").iterdir()) == ["app.js", "index.html",
                                                                                               "style.css"]
+    assert (target / "lawbench" / "leaderboard" / "published" / "lawbench_zero_shot.json").is_file()
+    assert (target / "lawbench" / "tasks" / "lexeval" / "_default_lexeval_template").is_file()
 
     runs = write_fixture_runs(tmp_path / "pipeline")
     script = ("import lawbench, sys; from lawbench.leaderboard import build_site; "
