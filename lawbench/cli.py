@@ -30,7 +30,10 @@ def _add_eval_parser(sub) -> None:
         "on lawbench tasks. Results go to OUTPUT_DIR/RUN_NAME/; re-running an interrupted command resumes it.",
     )
     groups: dict = {}
-    add_options(p, ModelOptions, groups)
+    several = {"action": "append", "help": "checkpoint folder, PEFT adapter folder, hub id, or (api) a model name; "
+               "repeat it to evaluate several models in one process (one run folder each; LoRA adapters of one "
+               "base load that base once)"}
+    add_options(p, ModelOptions, groups, overrides={"model": several})
     add_options(p, EvalConfig, groups)
     groups["output"].add_argument("--json", action="store_true",
                                   help="print a JSON summary as the last line of stdout")
@@ -200,21 +203,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # --------------------------------------------------------------------------- commands
-def cmd_eval(args) -> int:
-    from lawbench.evaluate import EvalConfig, run_eval
+def eval_configs(args) -> list:
+    """One :class:`~lawbench.evaluate.EvalConfig` per ``--model`` (the other options shared)."""
+    from lawbench.evaluate import EvalConfig
     from lawbench.models.resolve import ModelOptions
-    from lawbench.report import print_summary
     from lawbench.utils.dataclass_cli import from_args
 
-    config = from_args(EvalConfig, args, model=from_args(ModelOptions, args))
-    run = run_eval(config)
-    print_summary(run.results)
-    print(f"results: {run.results_path}")
-    if args.json:
+    return [from_args(EvalConfig, args, model=from_args(ModelOptions, args, model=name)) for name in args.model]
+
+
+def cmd_eval(args) -> int:
+    from lawbench.evaluate_many import run_evals
+    from lawbench.report import print_summary
+
+    runs = run_evals(eval_configs(args))
+    summaries = []
+    for run in runs:
+        print_summary(run.results)
+        print(f"results: {run.results_path}")
         headline = {name: {k: v for k, v in entry.items() if "," in k}
                     for name, entry in run.results["results"].items() if name in run.results.get("groups", {})}
-        print(json.dumps({"run_dir": str(run.run_dir), "results": str(run.results_path), "groups": headline},
-                         ensure_ascii=False))
+        summaries.append({"run_dir": str(run.run_dir), "results": str(run.results_path), "groups": headline})
+    if args.json:  # one model: its summary, as before; several: {"runs": [summary, ...]}
+        print(json.dumps(summaries[0] if len(summaries) == 1 else {"runs": summaries}, ensure_ascii=False))
     return 0
 
 

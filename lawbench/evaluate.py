@@ -122,10 +122,20 @@ class _RequestCounter:
     def __init__(self, lm):
         self.computed = 0
         self.seconds = 0.0
+        self._lm = lm
+        self._saved = {name: lm.__dict__[name] for name in REQUEST_TYPES if name in lm.__dict__}
         for name in REQUEST_TYPES:
             method = getattr(lm, name, None)
             if callable(method):
                 setattr(lm, name, self._wrap(method))
+
+    def detach(self) -> None:
+        """Leave the model as it was (it may be evaluated again, e.g. with another adapter merged in)."""
+        for name in REQUEST_TYPES:
+            if name in self._saved:
+                setattr(self._lm, name, self._saved[name])
+            else:
+                self._lm.__dict__.pop(name, None)
 
     def _wrap(self, method):
         def counted(requests, *args, **kwargs):
@@ -417,17 +427,21 @@ def run_eval(config: EvalConfig) -> EvalRun:
 
 
 def _run_locked(config: EvalConfig, resolved: ResolvedModel, tasks: _Tasks, run_name: str, run_dir: Path,
-                started: float) -> EvalRun:
+                started: float, model=None) -> EvalRun:
+    """Steps 3-6 in a locked run folder; ``model`` is an already loaded :class:`LoadedModel` (a shared base)."""
     from lawbench.models.load import build_lm
 
     data_seconds = time.perf_counter() - started
-    model = build_lm(config.model, resolved)  # 3. model + request cache
+    model = model or build_lm(config.model, resolved)  # 3. model + request cache
     identity = _model_identity(resolved, config.model)
     counter = _RequestCounter(model.lm)
     cache_prefix = (str(run_dir / "cache" / f"requests-{_cache_key(identity, config.model, model.dtype)}")
                     if config.use_cache else None)
     eval_start = time.perf_counter()
-    results = evaluate(config, tasks, model.lm, cache_prefix, bool(model.chat_template))  # 4.
+    try:
+        results = evaluate(config, tasks, model.lm, cache_prefix, bool(model.chat_template))  # 4.
+    finally:
+        counter.detach()
     eval_seconds = time.perf_counter() - eval_start
     cache_info = results.pop("request_cache", None)
     results = with_bootstrap_stderrs(results, tasks.loaded["tasks"], config.seed)  # 5. what lm-eval leaves out

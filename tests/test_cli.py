@@ -70,12 +70,13 @@ def test_every_eval_and_model_init_option_has_help():
 
 
 def test_eval_defaults_come_from_the_dataclasses():
-    from lawbench.cli import build_parser
+    from lawbench.cli import build_parser, eval_configs
     from lawbench.evaluate import EvalConfig
     from lawbench.models.resolve import ModelOptions
-    from lawbench.utils.dataclass_cli import from_args
 
     args = build_parser().parse_args(["eval", "--model", "m", "--no-cache", "--batch-size", "auto", "--limit", "0.5"])
-    config = from_args(EvalConfig, args, model=from_args(ModelOptions, args))
+    [config] = eval_configs(args)
     assert config == EvalConfig(model=ModelOptions("m", batch_size="auto"), use_cache=False, limit=0.5)
+    several = eval_configs(build_parser().parse_args(["eval", "--model", "a", "--model", "b", "--limit", "2"]))
+    assert [(c.model.model, c.limit) for c in several] == [("a", 2), ("b", 2)]
     assert config.seed == 1234 and config.tasks == "lawshift" and config.model.prefix_cache

@@ -252,12 +252,9 @@ class APIEngine:
 
 
 # --------------------------------------------------------------------------- vLLM (CUDA)
-VLLM_LORA_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)  # the max_lora_rank values vLLM accepts
-
-
 def vllm_engine_args(options: ModelOptions, resolved: ResolvedModel, dtype: str) -> dict:
     """``vllm.LLM`` arguments for these options; a LoRA adapter is served as a LoRA module (unit-tested)."""
-    from lawbench.models.load import tokenizer_source
+    from lawbench.models.load import tokenizer_source, vllm_max_lora_rank
 
     args: dict = {"model": resolved.path, "dtype": dtype, "trust_remote_code": options.trust_remote_code}
     if options.revision:
@@ -267,10 +264,7 @@ def vllm_engine_args(options: ModelOptions, resolved: ResolvedModel, dtype: str)
     if options.load_in_4bit:
         args["quantization"] = "bitsandbytes"
     if resolved.adapter:
-        from lawbench.utils.io import read_json_strict
-
-        rank = int(read_json_strict(Path(resolved.adapter) / "adapter_config.json").get("r") or 16)
-        args.update(enable_lora=True, max_lora_rank=next((r for r in VLLM_LORA_RANKS if r >= rank), rank))
+        args.update(enable_lora=True, max_lora_rank=vllm_max_lora_rank(resolved.adapter))
         if tokenizer_source(resolved) == resolved.adapter:
             args["tokenizer"] = resolved.adapter
     return args

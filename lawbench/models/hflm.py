@@ -1,4 +1,4 @@
-"""lm-eval's ``HFLM`` with two changes lawbench needs.
+"""lm-eval's ``HFLM`` with the changes lawbench needs.
 
 1. A chat template that rejects the system role keeps the instructions. lm-eval puts a task's
    instructions (its ``description``) in a system message; when a template refuses system messages
@@ -15,6 +15,8 @@
    cache is copied into every later generation that starts with it, so only the rest of each prompt
    is prefilled. Greedy outputs are unchanged (checked by ``bench/eval_speed.py`` and a test); batches
    of several prompts are left-padded, which shifts the prefix, so they generate as usual.
+4. Token ids are memoised per prompt, so evaluating several adapters of one base on the same loaded
+   model (:mod:`lawbench.models.adapters`) tokenises each prompt once.
 """
 
 from __future__ import annotations
@@ -73,11 +75,30 @@ class LawbenchHFLM(HFLM):
     def __init__(self, *args, prefix_cache: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.prefix_cache = prefix_cache
+        self._encoded: dict[tuple, tuple[int, ...]] = {}
+        self.reset_prefix_cache()
+
+    def reset_prefix_cache(self) -> None:
+        """Forget cached keys/values and the per-run counters (the weights changed, or a new run starts).
+
+        Token ids stay memoised: the tokenizer is the same, so a second run on this model (another
+        adapter of a shared base) does not tokenise its prompts again.
+        """
         self._previous: list[int] = []
         self._prefix: list[int] = []
         self._prefix_kv = None
         self.prefix_hits = 0
         self.truncated_requests = 0
+
+    def tok_encode(self, string: str, add_special_tokens: bool | None = None, left_truncate_len: int | None = None,
+                   **kwargs) -> list[int]:
+        if kwargs:
+            return super().tok_encode(string, add_special_tokens, left_truncate_len, **kwargs)
+        key = (string, add_special_tokens, left_truncate_len)
+        found = self._encoded.get(key)
+        if found is None:
+            found = self._encoded[key] = tuple(super().tok_encode(string, add_special_tokens, left_truncate_len))
+        return list(found)  # callers may modify their list
 
     def apply_chat_template(self, chat_history: list[dict[str, str]], add_generation_prompt: bool = True) -> str:
         kwargs = dict(tokenize=False, add_generation_prompt=add_generation_prompt,

@@ -224,6 +224,18 @@ def adapter_peft_type(adapter: str) -> str:
     return str(config.get("peft_type", "LORA")).upper() if isinstance(config, dict) else "LORA"
 
 
+VLLM_LORA_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)  # the max_lora_rank values vLLM accepts
+
+
+def vllm_max_lora_rank(adapter: str) -> int:
+    """vLLM's ``max_lora_rank`` for the LoRA adapter in folder ``adapter``: the smallest allowed value >= its ``r``."""
+    from lawbench.utils.io import read_json_strict
+
+    config = read_json_strict(Path(adapter) / "adapter_config.json")
+    rank = int((config.get("r") if isinstance(config, dict) else None) or 16)
+    return next((r for r in VLLM_LORA_RANKS if r >= rank), rank)
+
+
 def is_prompt_learning(adapter: str | None) -> bool:
     """Whether ``adapter`` is a prompt-learning adapter (virtual tokens: nothing to merge into the weights)."""
     return bool(adapter) and adapter_peft_type(adapter) in PROMPT_LEARNING_TYPES
@@ -294,6 +306,7 @@ def vllm_model_args(options: ModelOptions, resolved: ResolvedModel, dtype: str, 
         args["max_model_len"] = options.max_length
     if resolved.adapter:
         args["lora_local_path"] = resolved.adapter
+        args["max_lora_rank"] = vllm_max_lora_rank(resolved.adapter)
         if tokenizer_source(resolved) == resolved.adapter:
             args["tokenizer"] = resolved.adapter
     if options.load_in_4bit:

@@ -72,8 +72,13 @@ def cli_fields(cls) -> list[dataclasses.Field]:
     return [f for f in dataclasses.fields(cls) if f.metadata.get("help") is not None and f.metadata.get("cli", True)]
 
 
-def add_options(parser: argparse.ArgumentParser, cls, groups: dict[str, Any] | None = None) -> None:
-    """Add an option per :func:`option` field of ``cls`` to ``parser`` (in sections by ``group``)."""
+def add_options(parser: argparse.ArgumentParser, cls, groups: dict[str, Any] | None = None, *,
+                overrides: dict[str, dict[str, Any]] | None = None) -> None:
+    """Add an option per :func:`option` field of ``cls`` to ``parser`` (in sections by ``group``).
+
+    ``overrides`` changes argparse settings of some fields for this parser only, e.g.
+    ``{"model": {"action": "append", "help": "..."}}`` where one command takes the option several times.
+    """
     groups = {} if groups is None else groups
     for field in cli_fields(cls):
         group_name = field.metadata.get("group")
@@ -96,6 +101,7 @@ def add_options(parser: argparse.ArgumentParser, cls, groups: dict[str, Any] | N
                 kwargs["required"] = True
         # Defaults stay in the dataclass: an option left out is simply not passed on (see from_args).
         kwargs["default"] = argparse.SUPPRESS
+        kwargs.update((overrides or {}).get(field.name, {}))
         target.add_argument(_flag(field), **kwargs)
 
 

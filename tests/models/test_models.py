@@ -67,11 +67,13 @@ def test_backend_flag_errors(tmp_path):
         resolve_model(ModelOptions(str(tmp_path / "c"), base_model="x/y"))
 
 
-def test_vllm_arguments():
+def test_vllm_arguments(tmp_path):
+    (tmp_path / "adapter_config.json").write_text('{"peft_type": "LORA", "r": 24}', encoding="utf-8")
     opts = ModelOptions("adapter", backend="vllm", load_in_4bit=True, max_length=4096, trust_remote_code=True)
-    args = vllm_model_args(opts, ResolvedModel("adapter", "Qwen/Qwen2.5-7B", adapter="/tmp/a"), "bfloat16", 8)
+    args = vllm_model_args(opts, ResolvedModel("adapter", "Qwen/Qwen2.5-7B", adapter=str(tmp_path)), "bfloat16", 8)
     assert args == {"pretrained": "Qwen/Qwen2.5-7B", "dtype": "bfloat16", "trust_remote_code": True,
-                    "batch_size": "auto", "max_model_len": 4096, "lora_local_path": "/tmp/a",
+                    "batch_size": "auto", "max_model_len": 4096, "lora_local_path": str(tmp_path),
+                    "max_lora_rank": 32,  # r=24 does not fit lm-eval's default 16
                     "quantization": "bitsandbytes", "truncation_side": "middle"}
     plain = vllm_model_args(ModelOptions("m", backend="vllm", batch_size=16), ResolvedModel("hub", "m"), "float16", 16)
     assert plain == {"pretrained": "m", "dtype": "float16", "trust_remote_code": False, "batch_size": 16,
