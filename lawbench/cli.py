@@ -49,6 +49,8 @@ def _add_score_parser(sub) -> None:
                    "default: from the file name (LawBench's 3-4.json, lawbench's samples_<task>_*.jsonl), "
                    "or text metrics for {prediction, reference} lines")
     p.add_argument("--predictions", required=True, help="prediction file")
+    p.add_argument("--data-dir", help="folder holding the resources a scorer reads (2-1: ChERRANT's tables in "
+                   "cherrant/); default: $LAWBENCH_DATA_DIR")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
     p.set_defaults(func=cmd_score)
 
@@ -232,7 +234,7 @@ def cmd_eval(args) -> int:
 def cmd_score(args) -> int:
     from lawbench.rescore import rescore
 
-    result = rescore(args.task, args.predictions)
+    result = rescore(args.task, args.predictions, args.data_dir)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, sort_keys=True))
     else:

@@ -14,6 +14,8 @@
 Example::
 
     lawbench score --task 3-4 --predictions ../shared/data/lawbench_oc/predictions/zero_shot/GPT4/3-4.json --json
+    lawbench score --task 2-1 --predictions ../shared/data/lawbench_oc/predictions/zero_shot/GPT4/2-1.json \
+        --data-dir ../shared/data --json   # 2-1 reads ChERRANT's tables from <data-dir>/cherrant/
 """
 
 from __future__ import annotations
@@ -68,8 +70,8 @@ def score_lawshift_samples(path: Path) -> dict:
     return {**means, "score": means["verdict_acc"], "abstention_rate": 1.0 - means["parse_rate"], "n": len(rows)}
 
 
-def rescore(task: str | None, predictions: str) -> dict:
-    """Dispatch on the task (see the module docstring)."""
+def rescore(task: str | None, predictions: str, data_dir: str | None = None) -> dict:
+    """Dispatch on the task (see the module docstring); ``data_dir``: resources a scorer reads (2-1)."""
     path = Path(predictions)
     if not path.is_file():
         raise LawbenchError(f"predictions file not found: {path}")
@@ -88,7 +90,7 @@ def rescore(task: str | None, predictions: str) -> dict:
         return score_text_file(path)
     from lawbench.metrics.lawbench_oc import score_file
 
-    result = score_file(task, path)
+    result = score_file(task, path, data_dir)
     result.pop("predictions", None)
     return _finite(result)
 

@@ -13,7 +13,7 @@ import unicodedata
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 NAN = float("nan")
@@ -36,6 +36,8 @@ class TaskScore:
     ``n_scored`` is how many records enter the score's mean (LawBench skips a few kinds of reference);
     ``abstention_rate`` keeps LawBench's denominator (all records) and its omissions (0 where its
     evaluation reports none), ``abstention_rate_strict`` is the real share over scored records.
+    ``details``: further numbers a task reports (2-1: its edit counts, precision and recall), added
+    to the result as they are.
     """
 
     score: float
@@ -43,6 +45,7 @@ class TaskScore:
     score_strict: float
     abstention_rate_strict: float
     n_scored: int
+    details: dict = field(default_factory=dict)
 
 
 def mean(values: Sequence[float]) -> float:

@@ -124,8 +124,10 @@ def infer_task(path: str | os.PathLike) -> str:
     return normalize_task_id(found.group(1))
 
 
-def score_file(task: str | None, path: str | os.PathLike) -> dict:
-    """Score a predictions file for ``task`` (``None``: inferred from the file name); see :func:`score_task`."""
+def score_file(task: str | None, path: str | os.PathLike, data_dir: str | None = None) -> dict:
+    """Score a predictions file for ``task`` (``None``: inferred from the file name); see :func:`score_task`
+    (``data_dir``: where 2-1 finds ChERRANT's tables, ``<data_dir>/cherrant/``)."""
     task_id = normalize_task_id(task) if task else infer_task(path)
     records, labels = _read(path)
-    return {**score_records(task_id, records, source=str(path), where=labels.__getitem__), "predictions": str(path)}
+    scored = score_records(task_id, records, source=str(path), where=labels.__getitem__, data_dir=data_dir)
+    return {**scored, "predictions": str(path)}

@@ -1,7 +1,7 @@
 """``score_task``: score LawBench predictions of one task exactly as LawBench's evaluation does.
 
-A record is ``{"origin_prompt", "prediction", "refr"}`` (LawBench's prediction format; the prompt is
-not used by the tasks implemented here). Task ids are LawBench's (``"3-4"``) or lawbench's task names
+A record is ``{"origin_prompt", "prediction", "refr"}`` (LawBench's prediction format; only 2-1 reads
+the prompt: the sentence to correct is cut from it). Task ids are LawBench's (``"3-4"``) or lawbench's task names
 (``"lawbench_oc_3_4"``).
 
 >>> result = score_task("lawbench_oc_1_2", [
@@ -26,6 +26,7 @@ from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore
 from lawbench.metrics.lawbench_oc.choice import CHOICE_TASKS, score_choice_task
 from lawbench.metrics.lawbench_oc.extraction import gold_entities, score_extraction_task
 from lawbench.metrics.lawbench_oc.labels import LABEL_TASKS, score_label_task
+from lawbench.metrics.lawbench_oc.proofreading import score_proofreading_task
 from lawbench.metrics.lawbench_oc.rouge import score_rouge_task
 from lawbench.metrics.lawbench_oc.terms import gold_months, score_term_task
 
@@ -41,6 +42,7 @@ class TaskInfo:
     metric: str  # what ``score`` measures (LawBench's README)
     scorer: Scorer | None  # None: not implemented (see UNSUPPORTED)
     check_ref: RefCheck | None = None  # validates a reference before any generation
+    reads_prompts: bool = False  # the scorer also takes the prompts and the data dir (2-1)
 
     @property
     def task_name(self) -> str:
@@ -65,14 +67,14 @@ _REF_CHECKS: dict[str, RefCheck] = {
 }
 
 
-def _info(task_id: str, name: str, metric: str, scorer: Scorer | None) -> TaskInfo:
-    return TaskInfo(task_id, name, metric, scorer, _REF_CHECKS.get(task_id))
+def _info(task_id: str, name: str, metric: str, scorer: Scorer | None, reads_prompts: bool = False) -> TaskInfo:
+    return TaskInfo(task_id, name, metric, scorer, _REF_CHECKS.get(task_id), reads_prompts)
 
 
 TASKS: dict[str, TaskInfo] = {info.id: info for info in (
     _info("1-1", "article_recitation", "ROUGE-L", partial(score_rouge_task, "1-1")),
     _info("1-2", "knowledge_question_answering", "accuracy", partial(score_choice_task, "1-2")),
-    _info("2-1", "document_proofreading", "F0.5 (ChERRANT)", None),
+    _info("2-1", "document_proofreading", "F0.5 (ChERRANT)", score_proofreading_task, reads_prompts=True),
     _info("2-2", "dispute_focus_identification", "accuracy", partial(score_choice_task, "2-2")),
     _info("2-3", "marital_disputes_identification", "F1", partial(score_label_task, "2-3")),
     _info("2-4", "issue_topic_identification", "accuracy", partial(score_choice_task, "2-4")),
@@ -92,10 +94,7 @@ TASKS: dict[str, TaskInfo] = {info.id: info for info in (
     _info("3-8", "consultation", "ROUGE-L", partial(score_rouge_task, "3-8")),
 )}
 SUPPORTED = tuple(task_id for task_id, info in TASKS.items() if info.scorer is not None)
-UNSUPPORTED = {
-    "2-1": "LawBench scores 2-1 with ChERRANT (char-level edit alignment that needs pypinyin, OpenCC and "
-           "ChERRANT's cilin/confusion dictionaries); lawbench does not reimplement it yet",
-}
+UNSUPPORTED: dict[str, str] = {}  # task id → why it cannot be scored (every LawBench task can now)
 
 
 def normalize_task_id(task: str) -> str:
@@ -138,8 +137,9 @@ def record_fields(record: object, where: str) -> tuple[str, str]:
 
 
 def score_records(task: str, records: Sequence[dict], source: str = "records",
-                  where: Callable[[int], str] | None = None) -> dict:
-    """:func:`score_task` naming ``source`` (a file) and record ``i`` as ``where(i)`` in its errors."""
+                  where: Callable[[int], str] | None = None, data_dir: str | None = None) -> dict:
+    """:func:`score_task` naming ``source`` (a file) and record ``i`` as ``where(i)`` in its errors;
+    ``data_dir`` holds the resources a scorer reads (2-1: ``cherrant/``; default ``$LAWBENCH_DATA_DIR``)."""
     where = where or (lambda index: f"{source} record {index}")
     task_id = normalize_task_id(task)
     info = TASKS[task_id]
@@ -150,7 +150,11 @@ def score_records(task: str, records: Sequence[dict], source: str = "records",
     fields = [record_fields(record, where(index)) for index, record in enumerate(records)]
     preds, refs = [pred for pred, _ in fields], [ref for _, ref in fields]
     try:
-        result = info.scorer(preds, refs)
+        if info.reads_prompts:
+            prompts = [record.get("origin_prompt", "") for record in records]
+            result = info.scorer(preds, refs, prompts, data_dir)
+        else:
+            result = info.scorer(preds, refs)
     except RefFormatError as err:
         raise DataError(f"{where(err.index)}: {err} (task {task_id})") from None
     return {
@@ -163,10 +167,11 @@ def score_records(task: str, records: Sequence[dict], source: str = "records",
         "abstention_rate_strict": result.abstention_rate_strict,
         "n": len(records),
         "n_scored": result.n_scored,
+        **result.details,
     }
 
 
-def score_task(task_id: str, records: Sequence[dict]) -> dict:
+def score_task(task_id: str, records: Sequence[dict], data_dir: str | None = None) -> dict:
     """Score one task's predictions: ``score`` and ``abstention_rate`` as LawBench reports them
     (fractions, not ×100), lawbench's corrected ``score_strict`` / ``abstention_rate_strict``, the
     record count ``n`` and ``n_scored`` (records that enter the score's mean).
@@ -176,4 +181,4 @@ def score_task(task_id: str, records: Sequence[dict]) -> dict:
     >>> round(result["score"], 4), result["score_strict"]  # LawBench reads 6 months (README Q11)
     (0.8142, 1.0)
     """
-    return score_records(task_id, records)
+    return score_records(task_id, records, data_dir=data_dir)
