@@ -165,13 +165,17 @@ class SubstitutionCosts:
         return table[src_codes.reshape(-1)[:, None], tgt_codes.reshape(-1)[None, :]]
 
     def _same_sound(self, a_ids: np.ndarray, b_ids: np.ndarray) -> np.ndarray:
-        """Whether two tokens share a pinyin reading: incidence matrices over global reading numbers."""
-        a_rows = [(row, reading) for row, x in enumerate(a_ids) for reading in self._readings[x]]
-        b_rows = [(row, reading) for row, y in enumerate(b_ids) for reading in self._readings[y]]
-        a_has = np.zeros((len(a_ids), len(self._reading_ids)), dtype=np.float64)
-        b_has = np.zeros((len(b_ids), len(self._reading_ids)), dtype=np.float64)
-        if a_rows:
-            a_has[tuple(zip(*a_rows))] = 1
-        if b_rows:
-            b_has[tuple(zip(*b_rows))] = 1
-        return (a_has @ b_has.T) > 0
+        """Whether two tokens share a pinyin reading (no matrix product: BLAS threads cost more here)."""
+        columns: dict[int, list[int]] = {}
+        for col, y in enumerate(b_ids):
+            for reading in self._readings[y]:
+                columns.setdefault(reading, []).append(col)
+        rows, cols = [], []
+        for row, x in enumerate(a_ids):
+            for reading in self._readings[x]:
+                found = columns.get(reading, ())
+                rows.extend([row] * len(found))
+                cols.extend(found)
+        out = np.zeros((len(a_ids), len(b_ids)), dtype=bool)
+        out[rows, cols] = True
+        return out

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore
 
@@ -87,24 +88,45 @@ def cherrant_target(text: str) -> str:
     return _t2s().convert(squeezed) if squeezed else FAILED_PAIR
 
 
+def _origin(index: int, prompt: str | list) -> str:
+    try:
+        origin = _squeeze(origin_of(prompt))
+    except ValueError as err:
+        raise RefFormatError(index, f"origin_prompt: {err}") from None
+    if not origin:
+        raise RefFormatError(index, "origin_prompt: the sentence after '句子：' is empty")
+    return origin
+
+
+@lru_cache(maxsize=4)
+def _costs(folder: str):
+    from lawbench.metrics.cherrant import SubstitutionCosts, load_tables
+
+    return SubstitutionCosts(load_tables(Path(folder).parent))
+
+
+@lru_cache(maxsize=16384)
+def _annotation(folder: str, source: str, target: str):
+    # Cached: references recur across the files of one run (every model answers the same sentences).
+    from lawbench.metrics.cherrant import annotate
+
+    return annotate(source, target, _costs(folder))
+
+
 def score_proofreading_task(preds: Sequence[str], refs: Sequence[str], prompts: Sequence[str | list],
                             data_dir: str | None = None) -> TaskScore:
     """Score 2-1: ``preds``, ``refs`` and the ``prompts`` they answer (the origins are cut from them)."""
-    from lawbench.metrics.cherrant import SubstitutionCosts, annotate, compare_sentence, f_score, load_tables
+    from lawbench.metrics.cherrant import compare_sentence, f_score
+    from lawbench.metrics.cherrant.resources import tables_dir
 
-    costs = SubstitutionCosts(load_tables(data_dir))
+    origins = [_origin(index, prompt) for index, prompt in enumerate(prompts)]  # bad input first
+    folder = str(tables_dir(data_dir).resolve())
     totals = [0, 0, 0]
     empty = 0
-    for index, (pred, ref, prompt) in enumerate(zip(preds, refs, prompts)):
-        try:
-            origin = _squeeze(origin_of(prompt))
-        except ValueError as err:
-            raise RefFormatError(index, f"origin_prompt: {err}") from None
-        if not origin:
-            raise RefFormatError(index, "origin_prompt: the sentence after '句子：' is empty")
+    for pred, ref, origin in zip(preds, refs, origins):
         empty += not _BREAKS.sub("", pred)
-        hypothesis = annotate(origin, cherrant_target(clean_prediction(pred, ref)), costs)
-        gold = annotate(origin, cherrant_target(_BREAKS.sub("", ref)), costs)
+        hypothesis = _annotation(folder, origin, cherrant_target(clean_prediction(pred, ref)))
+        gold = _annotation(folder, origin, cherrant_target(_BREAKS.sub("", ref)))
         for slot, count in enumerate(compare_sentence(hypothesis, gold)):
             totals[slot] += count
     precision, recall, score = f_score(*totals)

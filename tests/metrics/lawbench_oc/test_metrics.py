@@ -35,9 +35,11 @@ def test_task_ids_in_both_spellings():
         normalize_task_id("4-1")
 
 
-def test_document_proofreading_is_refused_with_the_reason():
-    with pytest.raises(TaskError, match="2-1 .*ChERRANT"):
-        score("2-1", [("上述证据收集程序合法。", "上述证据收集程序合法。")])
+def test_document_proofreading_without_cherrant_tables_names_the_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAWBENCH_DATA_DIR", str(tmp_path))
+    with pytest.raises(DataError, match=f"{tmp_path}/cherrant/cilin.txt: file not found"):
+        score_task("2-1", [{"origin_prompt": "纠正句子。句子：\n上诉证据合法。", "prediction": "上述证据合法。",
+                            "refr": "上述证据合法。"}])
 
 
 def test_no_records_is_an_error():
