@@ -42,13 +42,11 @@ def test_sentences_are_prepared_as_wsjd_does():
 
 @needs_data
 def test_score_on_hand_made_records():
-    records = [
-        {"origin_prompt": PROMPT.format("上诉证据合法，足以认定指控实施。"), "prediction": "上述证据合法，足以认定指控事实。",
-         "refr": "上述证据合法，足以认定指控事实。"},
-        {"origin_prompt": PROMPT.format("被告人对指控事实无异议。"), "prediction": "被告人对指控的事实无异议。",
-         "refr": "被告人对指控事实无异议。"},
-        {"origin_prompt": PROMPT.format("本院认为被告人犯盗窃罪。"), "prediction": "", "refr": "本院认为，被告人犯盗窃罪。"},
-    ]
+    triples = [("上诉证据合法，足以认定指控实施。", "上述证据合法，足以认定指控事实。", "上述证据合法，足以认定指控事实。"),
+               ("被告人对指控事实无异议。", "被告人对指控的事实无异议。", "被告人对指控事实无异议。"),
+               ("本院认为被告人犯盗窃罪。", "", "本院认为，被告人犯盗窃罪。")]
+    records = [{"origin_prompt": PROMPT.format(origin), "prediction": prediction, "refr": reference}
+               for origin, prediction, reference in triples]
     result = score_task("lawbench_oc_2_1", records, data_dir=str(SHARED_DATA))
     # ChERRANT's gold for 1: 诉→述, insert 事, delete 施 (all found); 2: a wrong insertion (的);
     # 3: 无内容 replaces the whole sentence (wrong) and the comma is missed. P = 3/5, R = 3/4.
