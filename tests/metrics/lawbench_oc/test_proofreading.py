@@ -42,7 +42,8 @@ def test_sentences_are_prepared_as_wsjd_does():
 
 @needs_data
 def test_score_on_hand_made_records():
-    triples = [("上诉证据合法，足以认定指控实施。", "上述证据合法，足以认定指控事实。", "上述证据合法，足以认定指控事实。"),
+    triples = [("上诉证据合法，足以认定指控实施。", "上述证据合法，足以认定指控事实。",
+                "上述证据合法，足以认定指控事实。"),
                ("被告人对指控事实无异议。", "被告人对指控的事实无异议。", "被告人对指控事实无异议。"),
                ("本院认为被告人犯盗窃罪。", "", "本院认为，被告人犯盗窃罪。")]
     records = [{"origin_prompt": PROMPT.format(origin), "prediction": prediction, "refr": reference}
