@@ -11,8 +11,9 @@ import pytest
 from lawbench.errors import DataError
 from lawbench.metrics.cherrant import SubstitutionCosts, annotate, compare_sentence, f_score
 from lawbench.metrics.cherrant.alignment import D, I, M, S, T, align
-from lawbench.metrics.cherrant.merge import merge
+from lawbench.metrics.cherrant.merge import group_steps, merge
 from lawbench.metrics.cherrant.resources import CherrantTables, load_tables
+from lawbench.metrics.cherrant.segments import grouped_edits
 
 TABLES = CherrantTables(
     semantic={"证": "Dk01A01=", "据": "Dk01A01=", "事": "Da01A02=", "实": "Db02B03#", "合": "Ka01A01="},
@@ -91,6 +92,23 @@ def test_compiled_alignment_equals_cherrant_loop_on_random_pairs():
             for j in range(1, len(tgt) + 1):
                 assert names_of(table, i, j) == ops[i][j], (src, tgt, i, j)
         assert table.count_paths() == sum(1 for _ in table.paths())
+
+
+def test_run_level_enumeration_equals_grouping_every_path():
+    """The distinct grouped edit lists come out the same as from walking every path, once each."""
+    costs, rng = SubstitutionCosts(TABLES), random.Random(3)
+    checked = 0
+    while checked < 400:
+        src = rng.choices(ALPHABET, k=rng.randint(1, 9))
+        tgt = rng.choices(ALPHABET, k=rng.randint(1, 9))
+        if rng.random() < 0.5:  # near copies: transpositions and long match runs
+            kept = rng.sample(src, len(src))[: rng.randint(1, len(src))]
+            tgt = kept + rng.choices(ALPHABET[:3], k=rng.randint(0, 2))
+        table = align(src, tgt, costs)
+        fast = [tuple(edits) for edits in grouped_edits(table)]
+        assert len(fast) == len(set(fast))
+        assert set(fast) == {tuple(group_steps(path)) for path in table.paths()}, (src, tgt)
+        checked += 1
 
 
 def test_only_the_first_path_beyond_ten_characters_of_length_difference():

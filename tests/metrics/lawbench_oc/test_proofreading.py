@@ -72,6 +72,8 @@ def test_parity_with_lawbench(row):
         for line in replaced:
             records[line] = {**records[line], "prediction": "无"}
         result = score_task("2-1", records, data_dir=str(SHARED_DATA))
+        plain = score_file("2-1", path, data_dir=str(SHARED_DATA))  # lawbench annotates those lines too
+        assert plain["n"] == row["n"] and 0 <= plain["score"] <= 1
     else:
         result = score_file("2-1", path, data_dir=str(SHARED_DATA))
     got = {key: result[key] for key in ("score", "tp", "fp", "fn", "precision", "recall", "n")}
