@@ -65,9 +65,12 @@ def _sample_record(sample: object, where: str) -> dict:
         prediction = resps[0][0]
     else:
         raise DataError(f"{where}: no model output: expected 'filtered_resps' [text] or 'resps' [[text]]")
-    prompt = _first_argument(sample.get("arguments"))
-    if not isinstance(prompt, str):  # older or hand-made lines: rebuild LawBench's prompt from the doc
-        prompt = f"{doc.get('instruction', '')}\n{doc.get('question', '')}"
+    if isinstance(doc.get("instruction"), str) and isinstance(doc.get("question"), str):
+        # LawBench's prompt as lawbench eval scores it (2-1 cuts its sentence from it): the doc's, not the
+        # chat-templated text the model was sent, which would add the template's tags to the sentence
+        prompt = f"{doc['instruction']}\n{doc['question']}"
+    else:
+        prompt = _first_argument(sample.get("arguments"))
     return {"origin_prompt": prompt, "prediction": prediction, "refr": doc["answer"]}
 
 
@@ -108,8 +111,8 @@ def load_predictions(path: str | os.PathLike) -> list[dict]:
     >>> line = {"doc": {"instruction": "…", "question": "…", "answer": "正确答案：B。"},
     ...         "arguments": {"gen_args_0": {"arg_0": "<prompt>"}}, "resps": [["B"]], "filtered_resps": ["B"]}
     >>> _ = open(path, "w", encoding="utf-8").write(json.dumps(line, ensure_ascii=False))
-    >>> load_predictions(path)
-    [{'origin_prompt': '<prompt>', 'prediction': 'B', 'refr': '正确答案：B。'}]
+    >>> load_predictions(path)  # the prompt as LawBench builds it from the doc (not the templated one sent)
+    [{'origin_prompt': '…\\n…', 'prediction': 'B', 'refr': '正确答案：B。'}]
     """
     return _read(path)[0]
 

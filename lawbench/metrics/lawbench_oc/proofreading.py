@@ -67,7 +67,7 @@ def clean_prediction(prediction: str, reference: str) -> str:
     """``wsjd.py``'s clean-up of an output.
 
     >>> clean_prediction("上述证据合法。\\n以上为修改后的句子", "上述证据合法。")
-    '上述证据合法。以上为修'
+    '上述证据合法。以上为修改'
     >>> clean_prediction("\\n", "上述证据合法。")
     '无内容'
     """

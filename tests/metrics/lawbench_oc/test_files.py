@@ -82,7 +82,8 @@ def test_samples_file_lines(tmp_path):
     path.write_text(sample_line("[刑期]4个月<eoa>", "刑期:4个月") + "\n\n" + sample_line("不知道", "刑期:6个月", 1)
                     + "\n", encoding="utf-8")
     records = load_predictions(path)
-    assert records[0] == {"origin_prompt": "<|im_start|>user\n根据下列事实预测判决刑期。\n事实:……",
+    # the prompt as lawbench eval scores it: LawBench's, from the doc, not the chat-templated one sent
+    assert records[0] == {"origin_prompt": "根据下列事实预测判决刑期。\n事实:……",
                           "prediction": "[刑期]4个月<eoa>", "refr": "刑期:4个月"}
     result = score_file(None, path)
     assert result["task"] == "3-4" and result["n"] == 2
