@@ -100,3 +100,21 @@ def test_cli_scores_2_1_with_the_data_dir_and_names_missing_tables(tmp_path):
     assert missing.stderr.strip().splitlines() == [
         f"lawbench: error: {tmp_path}/cherrant/cilin.txt: file not found (LawBench 2-1 scoring needs ChERRANT's "
         "cilin.txt and confusion_dict.txt: copy evaluation/utils/data/ of github.com/open-compass/LawBench)"]
+
+
+@needs_data
+def test_lm_eval_hooks_check_the_tables_first_and_score_with_them(tmp_path):
+    """``lawbench eval``'s path: the dataset hook refuses a data dir without ChERRANT's tables before any
+    generation, and the aggregation scores with the tables of the data dir the task was loaded from."""
+    from lawbench.tasks.lawbench_oc import utils
+
+    folder = tmp_path / "lawbench_oc" / "zero_shot"
+    folder.mkdir(parents=True)
+    docs = [{"instruction": "纠正句子。句子：", "question": "上诉证据合法。", "answer": "上述证据合法。"}]
+    (folder / "2-1.json").write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(DataError, match="cherrant/cilin.txt: file not found"):
+        utils.load_lawbench_oc("2-1", str(tmp_path))
+    (tmp_path / "cherrant").symlink_to(TABLES)
+    (doc,) = utils.load_lawbench_oc("2-1", str(tmp_path))["test"]
+    items = [utils.process_results(doc, ["上述证据合法。"])["score"]]
+    assert utils.aggregate_score(items) == 1.0 and utils.aggregate_score_strict(items) == 1.0
