@@ -207,11 +207,11 @@ def _lexeval_run(task_id: str, path: Path, data_dir: str | None) -> tuple[dict, 
     return entry, samples
 
 
-def _single(task_id: str, record: dict) -> float | None:
+def _single(task_id: str, record: dict, data_dir: str | None = None) -> float | None:
     """The task score of one record alone (``None`` where LawBench skips it)."""
     from lawbench.metrics.lawbench_oc import score_task
 
-    value = score_task(task_id, [record])["score"]
+    value = score_task(task_id, [record], data_dir=data_dir)["score"]
     return None if not isinstance(value, float) or math.isnan(value) else value
 
 
@@ -231,14 +231,14 @@ def _lawbench_run(task_id: str, path: Path, data_dir: str | None) -> tuple[dict,
     from lawbench.metrics.lawbench_oc import TASKS, load_predictions, score_task
 
     records = load_predictions(path)
-    result = score_task(task_id, records)
+    result = score_task(task_id, records, data_dir=data_dir)  # data_dir: 2-1 reads ChERRANT's tables
     entry = {"alias": TASKS[task_id].task_name, "sample_len": result["n"]}
     for key in ("score", "score_strict", "abstention_rate", "abstention_rate_strict"):
         if isinstance(result.get(key), float) and not math.isnan(result[key]):
             entry[f"{key},none"] = result[key]
     samples = {}
     docs = _docs("lawbench_oc", task_id, data_dir)
-    singles = [_single(task_id, record) for record in records]
+    singles = [_single(task_id, record, data_dir) for record in records]
     scored = [v for v in singles if v is not None]  # a record LawBench skips (3-4's 死刑) has no value
     decomposable = bool(scored) and abs(sum(scored) / len(scored) - result["score"]) <= 1e-9
     if docs is not None and decomposable:
@@ -288,6 +288,22 @@ def _task_of(path: Path) -> tuple[str, str] | None:
     return None
 
 
+def _resources_ready(task_id: str, path: Path, data_dir: str | None) -> bool:
+    """Whether a LawBench task's scorer finds what it reads (2-1: ChERRANT's tables); else a warning."""
+    from lawbench.errors import DataError
+    from lawbench.metrics.cherrant.resources import tables_dir
+    from lawbench.metrics.lawbench_oc import TASKS
+
+    if not TASKS[task_id].reads_prompts:
+        return True
+    try:
+        tables_dir(data_dir)
+    except DataError as err:
+        log.warning("reference: %s not rescored: %s", path, err)
+        return False
+    return True
+
+
 def _model_folders(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise LawbenchError(f"{folder}: no such folder (--reference takes a folder of model prediction folders)")
@@ -310,6 +326,8 @@ def reference_runs(folder: str | Path, data_dir: str | None = None) -> list[Refe
         files = sorted(p for p in model_dir.iterdir() if p.is_file() and _task_of(p))
         for path in tqdm(files, desc=f"reference {model_dir.name}", unit="file", disable=None, leave=False):
             family, task_id = _task_of(path)
+            if family == "lawbench_oc" and not _resources_ready(task_id, path, data_dir):
+                continue
             build = _lexeval_run if family == "lexeval" else _lawbench_run
             entry, items = build(task_id, path, data_dir)
             task = entry["alias"]

@@ -118,3 +118,23 @@ def test_lm_eval_hooks_check_the_tables_first_and_score_with_them(tmp_path):
     (doc,) = utils.load_lawbench_oc("2-1", str(tmp_path))["test"]
     items = [utils.process_results(doc, ["上述证据合法。"])["score"]]
     assert utils.aggregate_score(items) == 1.0 and utils.aggregate_score_strict(items) == 1.0
+
+
+@needs_data
+def test_reference_folders_rescore_2_1_with_the_tables_and_skip_it_without(tmp_path):
+    from lawbench.leaderboard.reference import reference_runs
+
+    records = [{"origin_prompt": PROMPT.format(origin), "prediction": prediction, "refr": reference}
+               for origin, prediction, reference in (("上诉证据合法。", "上述证据合法。", "上述证据合法。"),
+                                                     ("指控实施清楚。", "指控实施清楚。", "指控事实清楚。"))]
+    model = tmp_path / "reference" / "m"
+    model.mkdir(parents=True)
+    (model / "2-1.json").write_text(json.dumps(dict(enumerate(records)), ensure_ascii=False), encoding="utf-8")
+    (model / "3-4.json").write_text(json.dumps({"0": {"origin_prompt": "", "prediction": "[刑期]4个月<eoa>",
+                                                      "refr": "刑期:4个月"}}, ensure_ascii=False), encoding="utf-8")
+    (run,) = reference_runs(tmp_path / "reference", str(tmp_path))  # no cherrant/: 2-1 left out
+    assert set(run.run.results["results"]) == {"lawbench_oc_3_4"}
+    (tmp_path / "cherrant").symlink_to(TABLES)
+    (run,) = reference_runs(tmp_path / "reference", str(tmp_path))
+    expected = score_task("2-1", records, data_dir=str(tmp_path))["score"]
+    assert run.run.results["results"]["lawbench_oc_2_1"]["score,none"] == expected == 0.7143
