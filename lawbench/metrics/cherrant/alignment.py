@@ -10,8 +10,9 @@ otherwise the minimum of
 * ``I`` / ``D``: the left / upper neighbour + 1;
 
 and *every* operation reaching the minimum (exact float equality) is kept, in the order T, S, I, D.
-All cheapest paths are then enumerated (only the first operation of each cell when the lengths
-differ by more than 10).
+ChERRANT then walks all cheapest paths (only the first operation of each cell when the lengths differ
+by more than 10): :meth:`AlignmentTable.paths` does the same (tests compare against it), while
+scoring enumerates whole runs instead (:mod:`~lawbench.metrics.cherrant.segments`).
 
 ChERRANT fills the table in Python and, for each transposition candidate ``k``, sorts both windows
 again; here the same loop is compiled with numba and the window comparison is a running count of
