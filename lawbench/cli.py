@@ -191,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="lawbench's log level (lm-eval and transformers log warnings only unless DEBUG)")
     sub = parser.add_subparsers(dest="command", required=True,
                                 metavar="{demo,eval,score,tasks,recipe,pipeline,leaderboard,model,chat,generate,"
-                                "serve}")
+                                "serve,rag}")
     _add_demo_parser(sub)
     _add_eval_parser(sub)
     _add_score_parser(sub)
@@ -201,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_parser(sub)
     _add_inference_parsers(sub)
     _add_leaderboard_parser(sub)
+    from lawbench.rag.cli import add_rag_parser
+
+    add_rag_parser(sub)
     return parser
 
 

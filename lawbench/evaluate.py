@@ -85,6 +85,11 @@ class EvalConfig:
         help="poisoned side shows the changed statute only (new) or old and new side by side (both)")
     system_instruction: str | None = option(
         None, group="tasks and data", help="system prompt placed before each task's own instructions")
+    rag: str | None = option(
+        None, group="tasks and data", metavar="DIR",
+        help="statute index (lawbench rag index): LawShift prompts carry the top --rag-k retrieved provisions "
+             "instead of the gold articles (scored as retrieval_recall), legal_qa questions get them as context")
+    rag_k: int = option(5, group="tasks and data", help="provisions retrieved per case or question with --rag")
     output_dir: str = option("runs", group="output", help="parent folder of runs")
     run_name: str | None = option(None, group="output", help="run folder name (default: from the model name)")
     stage: str | None = option(
@@ -102,6 +107,8 @@ class EvalConfig:
 
         if self.lawshift_articles not in ARTICLE_MODES:
             raise LawbenchError(f"--lawshift-articles must be one of {', '.join(ARTICLE_MODES)}")
+        if not 1 <= self.rag_k <= 50:
+            raise LawbenchError(f"--rag-k must be between 1 and 50, got {self.rag_k}")
         for item in (self.gen_kwargs or "").split(",") if self.gen_kwargs else ():
             if "=" not in item or not item.split("=", 1)[0].strip():
                 raise LawbenchError(
@@ -292,6 +299,11 @@ def load_tasks(config: EvalConfig) -> _Tasks:
     root = sources.data_dir_from(config.data_dir)
     data_dir = str(root.resolve()) if root else None
     metadata = {"data_dir": data_dir, "lawshift_articles": config.lawshift_articles}
+    if config.rag:
+        from lawbench.rag.index import open_index_cached
+
+        # Opened (and checked) here, before any model loads; the task hooks reuse this process's copy.
+        metadata.update(rag_index=str(open_index_cached(config.rag).folder), rag_k=config.rag_k)
     selection = select_tasks(config.tasks, data_dir, metadata, config.lawshift_articles)
     return _Tasks(selection, selection.manager.load(selection.names), data_dir)
 
@@ -395,6 +407,7 @@ def build_manifest(config: EvalConfig, resolved: ResolvedModel, model, identity:
         "data_files": sources.files_read(),
         "skipped": tasks.selection.skipped,
         "lawshift_articles": config.lawshift_articles,
+        "rag": _rag_record(config),
         "versions": _versions(),
         "seeds": {"random": config.seed, "numpy": config.seed, "torch": config.seed, "fewshot": config.seed},
         "gen_kwargs": config.gen_kwargs,
@@ -411,6 +424,15 @@ def build_manifest(config: EvalConfig, resolved: ResolvedModel, model, identity:
     }
 
 
+def _rag_record(config: EvalConfig) -> dict | None:
+    """The statute index a ``--rag`` run retrieved from: digest, size, retriever, k (no folder path)."""
+    if not config.rag:
+        return None
+    from lawbench.rag.index import open_index_cached
+
+    return open_index_cached(config.rag).describe(k=config.rag_k)
+
+
 def run_eval(config: EvalConfig) -> EvalRun:
     """Evaluate ``config.model`` on ``config.tasks``; see the module docstring for the steps."""
     from lawbench.run_folder import run_dir_for
@@ -418,7 +440,9 @@ def run_eval(config: EvalConfig) -> EvalRun:
 
     started = time.perf_counter()
     resolved = resolve_model(config.model)  # 1. what to load (cheap, before anything heavy)
-    run_name = config.run_name or default_run_name(resolved)
+    # a --rag run gets its own default folder: merged into the gold-article run, its LawShift scores would replace
+    # those of the same tasks (and the leaderboard sets the two side by side)
+    run_name = config.run_name or default_run_name(resolved) + ("-rag" if config.rag else "")
     run_dir = run_dir_for(config.output_dir, run_name)  # a plain name that stays inside --output-dir
     with quiet_lm_eval():
         tasks = load_tasks(config)  # 2.

@@ -111,8 +111,10 @@ def format_articles(ids: list[str], articles: dict[str, str]) -> str:
     return "\n".join(f"【{aid}】{articles.get(aid, MISSING_ARTICLE)}" for aid in ids)
 
 
-def build_prompt(record: dict, side: str, articles: dict[str, str], old_articles: dict[str, str] | None) -> str:
-    ids = record["relevant_articles"]
+def build_prompt(record: dict, side: str, articles: dict[str, str], old_articles: dict[str, str] | None,
+                 ids: list[str] | None = None) -> str:
+    """The case prompt with the articles ``ids`` (default: the gold ``relevant_articles``)."""
+    ids = record["relevant_articles"] if ids is None else ids
     if side == "poisoned" and old_articles is not None:
         text = BOTH_TEMPLATE.format(old=format_articles(ids, old_articles), new=format_articles(ids, articles))
     else:
@@ -132,8 +134,13 @@ def target_text(record: dict, side: str, shift_type: str) -> str:
 
 
 # --------------------------------------------------------------------------- loading
-def load_side_dataset(scenario: str, side: str, data_dir: str | None = None, articles_mode: str = "new") -> list[dict]:
-    """The docs of one scenario side, validated, with prompt and target built."""
+def load_side_dataset(scenario: str, side: str, data_dir: str | None = None, articles_mode: str = "new",
+                      rag_index: str | None = None, rag_k: int = 5) -> list[dict]:
+    """The docs of one scenario side, validated, with prompt and target built.
+
+    With ``rag_index`` (a ``lawbench rag`` index folder) the prompt carries the top ``rag_k`` retrieved
+    provisions instead of the gold articles, and each doc records them as ``retrieved_articles``.
+    """
     if scenario not in BY_NAME:
         raise DataError(f"unknown LawShift scenario '{scenario}'; known: {', '.join(s.name for s in SCENARIOS)}")
     if side not in SIDES:
@@ -152,7 +159,14 @@ def load_side_dataset(scenario: str, side: str, data_dir: str | None = None, art
     if missing:
         log.warning("%s: %d article id(s) not in %s (shown as %s): %s", scenario, len(missing), articles_file,
                     MISSING_ARTICLE, ", ".join(missing[:5]))
-    return [
+    retrieved = None
+    if rag_index:
+        from lawbench.rag.context import retrieve_for_cases
+
+        # The poisoned side's changed provisions are the law in force: they supersede the index's text.
+        retrieved = retrieve_for_cases(rag_index, int(rag_k), [r["fact"] for r in records],
+                                       superseding=articles if side == "poisoned" else None)
+    docs = [
         {
             "idx": index,
             "scenario": scenario,
@@ -168,6 +182,11 @@ def load_side_dataset(scenario: str, side: str, data_dir: str | None = None, art
         }
         for index, record in enumerate(records)
     ]
+    for doc, record, found in zip(docs, records, retrieved or ()):
+        old = found.indexed if old_articles is not None else None
+        doc["prompt"] = build_prompt(record, side, found.in_force, old, ids=found.ids)
+        doc["retrieved_articles"] = found.ids
+    return docs
 
 
 def available_sides(

@@ -20,19 +20,23 @@ Example:
 from __future__ import annotations
 
 from lawbench.metrics.lawshift import score_judgment
+from lawbench.metrics.retrieval import retrieval_recall
 from lawbench.metrics.score import Score
 from lawbench.tasks.lawshift.data import load_side_dataset
 
 
-def load_lawshift(scenario: str, side: str, data_dir: str | None = None, lawshift_articles: str = "new", **_):
+def load_lawshift(scenario: str, side: str, data_dir: str | None = None, lawshift_articles: str = "new",
+                  rag_index: str | None = None, rag_k: int = 5, **_):
     """``custom_dataset`` hook: ``{"test": Dataset}`` of one scenario side.
 
-    ``data_dir`` and ``lawshift_articles`` arrive through lm-eval's task metadata
-    (``lawbench eval --data-dir`` / ``--lawshift-articles``, or ``lm_eval --metadata '{...}'``).
+    ``data_dir``, ``lawshift_articles``, ``rag_index`` and ``rag_k`` arrive through lm-eval's task metadata
+    (``lawbench eval --data-dir`` / ``--lawshift-articles`` / ``--rag`` / ``--rag-k``, or
+    ``lm_eval --metadata '{...}'``).
     """
     import datasets
 
-    docs = load_side_dataset(scenario, side, data_dir=data_dir, articles_mode=lawshift_articles)
+    docs = load_side_dataset(scenario, side, data_dir=data_dir, articles_mode=lawshift_articles,
+                             rag_index=rag_index, rag_k=rag_k)
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
 
 
@@ -48,9 +52,14 @@ def score_responses(resps, docs):
 
 
 def process_results(doc: dict, results: list) -> dict[str, float]:
-    """Per-case metrics: charge_acc, term_acc, term_score, verdict_acc, parse_rate.
+    """Per-case metrics: charge_acc, term_acc, term_score, verdict_acc, parse_rate, and retrieval_recall
+    when the prompt carried retrieved provisions (``lawbench eval --rag``).
 
     ``results[0]`` is the filter's record, or a raw output (a task config without the filter).
     """
     first = results[0]
-    return dict((first if isinstance(first, Score) else score_output(doc, first)).value)
+    metrics = dict((first if isinstance(first, Score) else score_output(doc, first)).value)
+    recall = retrieval_recall(doc["relevant_articles"], doc.get("retrieved_articles") or [])
+    if doc.get("retrieved_articles") is not None and recall is not None:
+        metrics["retrieval_recall"] = recall
+    return metrics

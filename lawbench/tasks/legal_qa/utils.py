@@ -6,18 +6,25 @@ from lawbench.metrics.text import corpus_score, item_stats, pair_scores
 from lawbench.tasks.legal_qa import data
 
 
-def _dataset(docs: list[dict]):
+def _dataset(docs: list[dict], rag_index: str | None = None, rag_k: int = 5):
+    """The docs as lm-eval's dataset; with ``rag_index`` (``lawbench eval --rag``) each question is preceded by
+    the provisions retrieved for it."""
     import datasets
 
+    if rag_index:
+        from lawbench.rag.context import questions_with_provisions
+
+        docs = questions_with_provisions(docs, rag_index, rag_k)
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
 
 
-def load_disc_subjective(data_dir: str | None = None, **_):
-    return _dataset(data.load_disc_subjective(data_dir))
+def load_disc_subjective(data_dir: str | None = None, rag_index: str | None = None, rag_k: int = 5, **_):
+    return _dataset(data.load_disc_subjective(data_dir), rag_index, rag_k)
 
 
-def load_lawbench_qa(task_id: str, data_dir: str | None = None, **_):
-    return _dataset(data.load_lawbench_qa(task_id, data_dir))
+def load_lawbench_qa(task_id: str, data_dir: str | None = None, rag_index: str | None = None, rag_k: int = 5,
+                     **_):
+    return _dataset(data.load_lawbench_qa(task_id, data_dir), rag_index, rag_k)
 
 
 def process_results(doc: dict, results: list[str]) -> dict:
