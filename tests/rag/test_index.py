@@ -26,13 +26,6 @@ def write_articles(folder: Path, provisions: dict | None = None, name: str = "ar
     return path
 
 
-@pytest.fixture(scope="module")
-def lawshift_index(shared_data, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("rag") / "statutes"
-    build_index([shared_data / "lawshift" / "articles.json"], out, progress=False)
-    return out
-
-
 def test_bm25_over_the_lawshift_articles_finds_the_gold_article(lawshift_index):
     index = open_index(lawshift_index)
     assert index.size == 891 and index.retriever == "bm25"
