@@ -40,6 +40,14 @@ class ChatConfig:
                                  help="a second model asked the same thing (same backend flags)")
     gen_kwargs: str | None = option(None, group="chat",
                                     help="e.g. max_gen_toks=256,temperature=0.7 (default: greedy, 256 tokens)")
+    rag: str | None = option(None, group="retrieval", metavar="DIR",
+                             help="statute index (lawbench rag index): each message gets the provisions retrieved "
+                                  "for it, and the ones used are shown (on standard error)")
+    rag_k: int = option(5, group="retrieval", help="provisions retrieved per message")
+    rag_min_score: float | None = option(None, group="retrieval",
+                                         help="add no provision scoring below this (the retriever's score)")
+    rag_retriever: str | None = option(None, group="retrieval", choices=("bm25", "dense", "hybrid"),
+                                       help="ranking (default: hybrid when the index has vectors, else bm25)")
 
 
 def load_case(spec: str) -> tuple[dict, list[dict]]:
@@ -117,10 +125,22 @@ def _open(options: ModelOptions):
     return open_engine(options)
 
 
-def run_chat(config: ChatConfig, stdin=None, stdout=None) -> int:
+def with_retrieval(rag, text: str, notes) -> str:
+    """The message with the provisions retrieved for it (``--rag``); the ones used are named on ``notes``."""
+    if rag is None:
+        return text
+    from lawbench.rag.context import describe_hits
+
+    content, hits = rag.augment(text)
+    notes.write(describe_hits(hits) + "\n")
+    notes.flush()
+    return content
+
+
+def run_chat(config: ChatConfig, stdin=None, stdout=None, notes=None) -> int:
     from lawbench.inference.engines import parse_gen_kwargs
 
-    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    stdin, stdout, notes = stdin or sys.stdin, stdout or sys.stdout, notes or sys.stderr
     gen = parse_gen_kwargs(config.gen_kwargs)
     record, case_chat = load_case(config.case) if config.case else (None, None)
     message = config.message
@@ -128,6 +148,13 @@ def run_chat(config: ChatConfig, stdin=None, stdout=None) -> int:
         message = stdin.read().strip()  # `echo question | lawbench chat --model M`
         if not message:
             raise LawbenchError("standard input is empty; pass --message TEXT or run in a terminal")
+    rag = None
+    if config.rag:
+        from lawbench.rag.context import ProvisionRetriever
+
+        rag = ProvisionRetriever(config.rag, config.rag_k, config.rag_min_score, config.rag_retriever)
+    if message is not None:
+        message = with_retrieval(rag, message, notes)
     models = [config.model]
     if config.compare:
         models.append(dataclasses.replace(config.model, model=config.compare, base_model=None))
@@ -143,10 +170,10 @@ def run_chat(config: ChatConfig, stdin=None, stdout=None) -> int:
         stdout.flush()
         if message is not None or not stdin.isatty():
             return 0
-    return interactive(chats, gen, stdin, stdout)
+    return interactive(chats, gen, stdin, stdout, rag=rag, notes=notes)
 
 
-def interactive(chats: list[Conversation], gen, stdin, stdout) -> int:
+def interactive(chats: list[Conversation], gen, stdin, stdout, rag=None, notes=None) -> int:
     """The read-answer loop; replies stream as they are generated."""
     names = " and ".join(c.engine.name for c in chats)
     stdout.write(f"chatting with {names}; {HELP}\n")
@@ -173,6 +200,7 @@ def interactive(chats: list[Conversation], gen, stdin, stdout) -> int:
         if text.startswith("/"):
             stdout.write(f"unknown command {text.split()[0]}; {HELP}\n")
             continue
+        text = with_retrieval(rag, text, notes or stdout)
         for conversation in chats:
             if len(chats) > 1:
                 stdout.write(f"[{conversation.engine.name}]\n")

@@ -39,6 +39,14 @@ class GenerateConfig:
     gen_kwargs: str | None = option(None, group="generation",
                                     help="e.g. max_gen_toks=256,temperature=0 (default: greedy, 256 tokens)")
     system: str | None = option(None, group="generation", help="system message put before every chat")
+    rag: str | None = option(None, group="retrieval", metavar="DIR",
+                             help="statute index (lawbench rag index): each prompt (a chat's last user message) gets "
+                                  "the provisions retrieved for it; the output lines list them in 'rag_provisions'")
+    rag_k: int = option(5, group="retrieval", help="provisions retrieved per line")
+    rag_min_score: float | None = option(None, group="retrieval",
+                                         help="add no provision scoring below this (the retriever's score)")
+    rag_retriever: str | None = option(None, group="retrieval", choices=("bm25", "dense", "hybrid"),
+                                       help="ranking (default: hybrid when the index has vectors, else bm25)")
 
 
 def request_of(record, where: str):
@@ -62,8 +70,12 @@ def _length(request) -> int:
     return len(request) if isinstance(request, str) else sum(len(m["content"]) for m in request)
 
 
+OUTPUT_FIELDS = ("prediction", "rag_provisions")  # what generate adds to an input line
+
+
 def _key(record: dict) -> str:
-    return json.dumps({k: v for k, v in record.items() if k != "prediction"}, ensure_ascii=False, sort_keys=True)
+    return json.dumps({k: v for k, v in record.items() if k not in OUTPUT_FIELDS}, ensure_ascii=False,
+                      sort_keys=True)
 
 
 def finished_lines(path: Path) -> list[dict]:
@@ -125,6 +137,8 @@ def run_generate(config: GenerateConfig) -> dict:
         else:
             pending.append((index, record, request))
     total = len(items)
+    if pending and config.rag:
+        pending = _with_provisions(config, pending)
     if pending:
         engine = open_engine(config.model)
         # longest first: similar lengths share a batch, and the biggest batch runs (or fails) first
@@ -143,6 +157,19 @@ def run_generate(config: GenerateConfig) -> dict:
                 bar.update(len(batch))
     _rewrite_in_input_order(target, [record for record, _ in items])
     return {"output": str(target), "total": total, "skipped": total - len(pending), "generated": len(pending)}
+
+
+def _with_provisions(config: GenerateConfig, pending: list) -> list:
+    """``--rag``: each pending request with its retrieved provisions; the record lists them (id, score)."""
+    from lawbench.rag.context import ProvisionRetriever
+
+    rag = ProvisionRetriever(config.rag, config.rag_k, config.rag_min_score, config.rag_retriever)
+    out = []
+    for index, record, request in pending:
+        request, hits = rag.augment_request(request)
+        out.append((index, {**record, "rag_provisions": [{"id": h.id, "score": round(h.score, 6)} for h in hits]},
+                    request))
+    return out
 
 
 def _rewrite_in_input_order(target: Path, records: list[dict]) -> None:

@@ -84,3 +84,34 @@ def questions_with_provisions(docs: list[dict], index_dir: str, k: int, field: s
     found = open_index_cached(index_dir).search_many([doc[field] for doc in docs], k=int(k))
     return [{**doc, field: with_provisions(doc[field], hits), "retrieved_articles": [h.id for h in hits]}
             for doc, hits in zip(docs, found)]
+
+
+class ProvisionRetriever:
+    """Retrieval for chat and generate: the top-``k`` provisions scoring at least ``min_score`` go before a
+    question; below the threshold nothing is added (``--rag DIR --rag-k K --rag-min-score S``).
+
+    ``min_score`` compares with the ranking's score: BM25 (unbounded, ~5-15 for a close match on the
+    LawShift articles), cosine similarity (``--rag-retriever dense``, -1..1) or RRF (hybrid, at most 2/61).
+    """
+
+    def __init__(self, index_dir: str, k: int = 5, min_score: float | None = None, retriever: str | None = None):
+        from lawbench.rag.index import open_index
+
+        self.index = open_index(index_dir)
+        self.k, self.min_score, self.retriever = k, min_score, retriever
+        self.index.search("法", k=k, retriever=retriever)  # checks k and the retriever now, not at the first question
+
+    def augment(self, question: str) -> tuple[str, list[Hit]]:
+        """``question`` with the provisions found for it, and those provisions."""
+        hits = self.index.search(question, k=self.k, retriever=self.retriever, min_score=self.min_score)
+        return with_provisions(question, hits), hits
+
+    def augment_request(self, request: str | list[dict]) -> tuple[str | list[dict], list[Hit]]:
+        """A text prompt, or a chat whose last user message gets the provisions found for it."""
+        if isinstance(request, str):
+            return self.augment(request)
+        last = max((i for i, m in enumerate(request) if m["role"] == "user"), default=None)
+        if last is None:
+            return request, []
+        content, hits = self.augment(request[last]["content"])
+        return [*request[:last], {**request[last], "content": content}, *request[last + 1:]], hits
