@@ -17,6 +17,11 @@ name        reward                                                        gold c
 ``term``    CAIL2018 log-distance closeness of the prison term, in           ``prison_time`` (months;
             0, 0.2, ..., 1.0 (:func:`~lawbench.metrics.term_score`)          10000/10001 = life/death)
 ``choice``  1.0 when the chosen letter(s) equal ``answer`` exactly           ``answer`` (``"C"``, ``"ABD"``)
+``simi-     Q&A: jieba-word Jaccard overlap with the gold answer, plus the   ``reference`` (else
+larity``    embedding cosine when ``$LAWBENCH_REWARD_EMBEDDING_MODEL``       ``response`` / ``output``
+            names a sentence-transformers model (:func:`similarity_reward`)  / a free-text ``answer``)
+``rouge``   Q&A: ROUGE-L F with the gold answer, evaluation's own            as ``similarity``
+            implementation (jieba words, rouge-chinese's formula)
 ==========  ============================================================  =======================
 
 Every judgment is read and scored by :func:`~lawbench.metrics.score_judgment` and every choice by
@@ -188,11 +193,121 @@ def choice_reward(completions: list, **kwargs) -> list[float | None]:
     return rewards
 
 
+GOLD_ANSWER_COLUMNS = ("reference", "response", "output", "answer")  # the first a row has is its gold answer
+
+
+def gold_answers(n: int, **kwargs) -> list[str | None]:
+    """Each row's gold free-text answer; ``None`` where it has none (an ``answer`` of option letters is a choice).
+
+    >>> gold_answers(3, reference=["依法…", None, None], answer=[None, "C", "应当赔偿"])
+    ['依法…', None, '应当赔偿']
+    """
+    columns = [(name, _column(kwargs, name, n)) for name in GOLD_ANSWER_COLUMNS]
+    tasks = _column(kwargs, "task", n)
+    gold: list[str | None] = []
+    for row in range(n):
+        found = None
+        for name, values in columns:
+            value = values[row]
+            if not isinstance(value, str) or not value.strip():
+                continue
+            if name == "answer" and (tasks[row] == "choice" or all(c in LETTERS for c in value.strip().upper())):
+                continue
+            found = value
+            break
+        gold.append(found)
+    return gold
+
+
+def jaccard(a: str, b: str) -> float:
+    """Overlap of the jieba word sets of two texts, |A ∩ B| / |A ∪ B| (0.0 when both are empty).
+
+    >>> jaccard("被告人构成盗窃罪", "被告人构成诈骗罪"), jaccard("", "")
+    (0.5, 0.0)
+    """
+    from lawbench.metrics.text import segment
+
+    left, right = set(segment(a).tokens), set(segment(b).tokens)
+    union = left | right
+    return len(left & right) / len(union) if union else 0.0
+
+
+def make_similarity_reward(embedding_model: str | None = None, cosine_weight: float = 1.0,
+                           jaccard_weight: float = 1.0) -> RewardFunc:
+    """The similarity reward: ``cosine_weight`` × embedding cosine (with ``embedding_model``) + ``jaccard_weight`` ×
+    jieba-word Jaccard, against each row's gold answer (``None`` without one).
+
+    The defaults are the seed project's PPO reward, cosine plus Jaccard (0..2); without an embedding model only
+    the Jaccard term is there (0..1).
+
+    >>> make_similarity_reward()(["被告人构成盗窃罪", "不知道"], reference=["被告人构成诈骗罪", None])
+    [0.5, None]
+    """
+    encoder = None
+
+    def similarity(completions: list, **kwargs) -> list[float | None]:
+        nonlocal encoder
+        texts = [completion_text(c) for c in completions]
+        gold = gold_answers(len(texts), **kwargs)
+        rows = [i for i, g in enumerate(gold) if g is not None]
+        rewards: list[float | None] = [None] * len(texts)
+        for i in rows:
+            rewards[i] = jaccard_weight * jaccard(texts[i], gold[i])
+        if embedding_model and rows:
+            if encoder is None:
+                from lawbench.rag.dense import Embedder
+
+                encoder = Embedder(embedding_model)
+            vectors = encoder.encode([texts[i] for i in rows] + [gold[i] for i in rows])
+            for j, i in enumerate(rows):
+                rewards[i] += cosine_weight * float(vectors[j] @ vectors[len(rows) + j])
+        return rewards
+
+    similarity.__name__ = "similarity"
+    return similarity
+
+
+def similarity_reward(completions: list, **kwargs) -> list[float | None]:
+    """``similarity`` as registered: Jaccard, plus the cosine under ``$LAWBENCH_REWARD_EMBEDDING_MODEL`` when set.
+
+    >>> similarity_reward(["依法应当赔偿损失"], answer=["应当赔偿损失"])  # {依法, 应当, 赔偿损失} vs {应当, 赔偿损失}
+    [0.6666666666666666]
+    """
+    import os
+
+    return _similarity_for(os.environ.get("LAWBENCH_REWARD_EMBEDDING_MODEL") or None)(completions, **kwargs)
+
+
+_SIMILARITY: dict[str | None, RewardFunc] = {}
+
+
+def _similarity_for(model: str | None) -> RewardFunc:
+    if model not in _SIMILARITY:  # one loaded embedding model per process
+        _SIMILARITY[model] = make_similarity_reward(model)
+    return _SIMILARITY[model]
+
+
+def rouge_reward(completions: list, **kwargs) -> list[float | None]:
+    """ROUGE-L F of each completion against the row's gold answer (the legal_qa ``rougeL``; ``None`` without one).
+
+    >>> [round(r, 3) if r is not None else r for r in rouge_reward(
+    ...     ["被告人犯盗窃罪，判处有期徒刑一年。", "好"], reference=["被告人构成盗窃罪，应判处有期徒刑一年。", None])]
+    [0.824, None]
+    """
+    from lawbench.metrics.text import score_pair, segment
+
+    gold = gold_answers(len(completions), **kwargs)
+    return [None if g is None else score_pair(segment(completion_text(c)), segment(g))["rougeL"]
+            for c, g in zip(completions, gold)]
+
+
 REWARD_FUNCS: dict[str, RewardFunc] = {
     "format": format_reward,
     "charge": charge_reward,
     "term": term_reward,
     "choice": choice_reward,
+    "similarity": similarity_reward,
+    "rouge": rouge_reward,
 }
 _READ_JUDGMENTS = (format_reward, charge_reward, term_reward)  # accept judgment_scores' records from weighted_sum
 
@@ -247,7 +362,8 @@ def weighted_sum(funcs: Sequence[str | RewardFunc], weights: Sequence[float] | N
 
 
 def reward_func(name_or_func: str | RewardFunc) -> RewardFunc:
-    """A registered reward by name (``format``, ``charge``, ``term``, ``choice``), or the callable itself."""
+    """A registered reward by name (``format``, ``charge``, ``term``, ``choice``, ``similarity``, ``rouge``), or the
+    callable itself."""
     if callable(name_or_func):
         return name_or_func
     if name_or_func not in REWARD_FUNCS:

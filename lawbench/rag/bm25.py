@@ -5,7 +5,7 @@ and whitespace pieces are dropped. No weights are needed, so this retriever alwa
 
 Example:
     >>> tokens("被告人容留他人吸食毒品。")
-    ['被告人', '容留', '他人', '吸食', '毒品']
+    ['被告人', '容留', '他人', '吸食毒品']
 """
 
 from __future__ import annotations

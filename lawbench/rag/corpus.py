@@ -19,7 +19,7 @@ Example:
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "articles.json"
     >>> _ = path.write_text(json.dumps({"264-0-0": "【盗窃罪】盗窃公私财物……"}, ensure_ascii=False), "utf-8")
     >>> [(p.id, p.text[:6]) for p in read_corpus(path)]
-    [('264-0-0', '【盗窃罪】盗窃')]
+    [('264-0-0', '【盗窃罪】盗')]
     >>> [c.text for c in chunk_provisions(read_corpus(path), chunk_chars=5)]
     ['【盗窃罪】', '盗窃公私财', '物……']
 """

@@ -79,6 +79,10 @@ def test_dense_and_hybrid_with_a_tiny_local_embedder(tmp_path):
         open_index(out, embedding_model=str(other))
     with pytest.raises(LawbenchError, match="built with embedding model"):
         build_index([write_articles(tmp_path)], out, embedding_model=str(other), progress=False)
+    from lawbench.metrics.rewards import make_similarity_reward
+
+    similarity = make_similarity_reward(str(model))  # cosine (1 for the same text) + Jaccard (1), the seed's sum
+    assert similarity(["容留他人吸毒", "好"], reference=["容留他人吸毒", None]) == [pytest.approx(2.0, abs=1e-5), None]
     extra = write_articles(tmp_path, {"x1": "【新罪】新增条文。"}, "extra.json")
     grown = build_index([write_articles(tmp_path), extra], out, progress=False)  # keeps the dense retriever
     assert grown["reused"] == ["articles.json"] and grown["retrievers"] == ["bm25", "dense"]
