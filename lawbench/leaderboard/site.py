@@ -38,6 +38,7 @@ from lawbench.leaderboard.drilldown import item_view
 from lawbench.leaderboard.exports import to_csv, to_latex, to_markdown
 from lawbench.leaderboard.lineage import order_stages
 from lawbench.leaderboard.live import live_view
+from lawbench.leaderboard.rag import rag_view
 from lawbench.leaderboard.reference import Reference, add_reference_changes, reference_pairs, reference_stages
 from lawbench.leaderboard.runs import Run, load_runs
 from lawbench.leaderboard.shift import shift_view
@@ -50,7 +51,7 @@ DEFAULT_TITLE = "lawbench leaderboard"
 # What of a run's manifest the site publishes (an allowlist: a new manifest key stays private until added
 # here). Paths are shown relative to the runs folder (or by their last part), URLs without credentials or
 # query strings; the command line, absolute paths and anything unknown are left out.
-MANIFEST_PUBLIC = ("version", "stage", "parent", "run_name", "chat_template", "skipped", "lawshift_articles",
+MANIFEST_PUBLIC = ("version", "stage", "parent", "run_name", "chat_template", "skipped", "lawshift_articles", "rag",
                    "versions", "seeds", "gen_kwargs", "limit", "num_fewshot", "requests", "timings", "created")
 MODEL_PUBLIC = ("argument", "kind", "path", "adapter", "backend", "device", "dtype", "fingerprint", "base_url",
                 "batch_size", "load_in_4bit", "model")
@@ -289,6 +290,7 @@ def build_data(runs_dir: str | Path | Sequence[str | Path], *, iters: int = 1000
         "groups": [r.node for r in tree.rows() if r.kind == "group"],
         "transitions": transitions,
         "lawshift": shift_view(runs, order, {s.id: s.parent for s in stages}, iters, seed),
+        "rag": rag_view(runs, order),  # eval --rag runs beside gold-article runs of the same model
         "curves": curves,
         "live": live_view(data_stages, curves, rows),  # scores while training, joined across stages
         "runs": {**{s.id: _manifest(runs[s.id]) for s in stages},

@@ -406,7 +406,26 @@
         h("thead", {}, h("tr", {}, h("th", { rowspan: 2, class: "task-col" }, "Scenario"), stages.map((st) => h("th", { colspan: 2 }, label(st.id)))),
           h("tr", {}, stages.map(() => [h("th", {}, "original"), h("th", {}, "poisoned")]))),
         h("tbody", {}, scenarioRows))))]);
+    ragSection(metric);
   };
+
+  // Runs with `lawbench eval --rag`: retrieval recall, and the accuracy lost against the gold-article run.
+  function ragSection(metric) {
+    const R = DATA.rag;
+    if (!R) return;
+    const m = R.metrics.includes(metric) ? metric : R.metrics[0];
+    const rows = R.runs.flatMap((r) => Object.entries(r.groups).map(([g, v]) => {
+      const s = v.metrics[m] || {};
+      return h("tr", { "data-run": r.run }, h("td", {}, label(r.run)), h("td", {}, g),
+        h("td", {}, (r.index.retriever || "") + " k=" + r.index.k), h("td", {}, fmt(v.retrieval_recall)),
+        h("td", {}, r.gold_run ? label(r.gold_run) + " " + fmt(s.gold) : "–"), h("td", {}, fmt(s.rag)), h("td", {}, fmt(s.cost)));
+    }));
+    append(app, [h("h3", {}, "Retrieval (--rag)"),
+      h("p", {}, "Prompts with the top-k provisions retrieved from a statute index instead of the gold articles. Cost = " + m + " with the gold articles (same model) minus " + m + " with retrieval."),
+      h("div", { class: "scroll" }, h("table", { id: "lawshift-rag", class: "grid" },
+        h("thead", {}, h("tr", {}, ["Run", "Group", "Retriever", "retrieval_recall", "Gold-article run", "With retrieval", "Cost"].map((t) => h("th", {}, t)))),
+        h("tbody", {}, rows)))]);
+  }
 
   // ------------------------------------------------------------------ transitions
   const KINDS = [["fixed", "fixed (wrong → right)"], ["broken", "broken (right → wrong)"], ["still_right", "still right"], ["still_wrong", "still wrong"]];
