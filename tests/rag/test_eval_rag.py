@@ -55,3 +55,12 @@ def test_eval_rag_reports_retrieval_recall_on_every_subtask(tiny_model, shared_d
 def test_eval_rag_refuses_a_missing_index_before_loading_a_model(tiny_model, tmp_path):
     done = lawbench("eval", "--model", str(tiny_model), "--tasks", "lawshift", "--rag", str(tmp_path / "x"))
     assert done.returncode == 2 and "no such index folder" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_legal_qa_questions_get_retrieved_provisions(shared_data, lawshift_index):
+    from lawbench.tasks.legal_qa import utils
+
+    docs = utils.load_disc_subjective(str(shared_data), rag_index=str(lawshift_index), rag_k=2)["test"]
+    plain = utils.load_disc_subjective(str(shared_data))["test"]
+    assert len(docs) == len(plain) and docs[0]["prompt"].endswith(plain[0]["prompt"])
+    assert docs[0]["prompt"].startswith("【相关法条】\n【") and len(docs[0]["retrieved_articles"]) <= 2
