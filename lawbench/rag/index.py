@@ -80,7 +80,11 @@ def _previous(out: Path, embedding: dict | None) -> dict | None:
 
     if not (out / MANIFEST).is_file():
         return None
-    old = read_manifest(out)
+    try:
+        old = read_manifest(out)
+    except DataError as err:  # an index of another format (or a damaged manifest): rebuilt from scratch
+        log.warning("%s; building a new index over it", err)
+        return None
     recorded = old.get("embedding_model")
     if recorded and embedding and not same_model(recorded, embedding):
         raise LawbenchError(f"{out}: the index was built with embedding model '{recorded['name']}', not "
@@ -90,7 +94,7 @@ def _previous(out: Path, embedding: dict | None) -> dict | None:
 
 def _reusable_chunks(out: Path, old: dict | None, chunk_chars: int) -> dict[str, list[Chunk]]:
     """``{file sha256: chunks}`` of the previous index, when it cut texts the same way."""
-    if not old or old.get("chunk_chars") != chunk_chars:
+    if not old or old.get("chunk_chars") != chunk_chars or not (out / old["data"] / "chunks.jsonl").is_file():
         return {}
     reuse: dict[str, list[Chunk]] = {}
     for row in _read_chunks(out / old["data"]):
