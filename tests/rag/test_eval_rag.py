@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from lawbench.cli import main
 from lawbench.evaluate import latest_results
 from lawbench.rag import open_index
 from lawbench.tasks.lawshift.data import load_side_dataset
 from lawbench.tasks.lawshift.utils import process_results, score_output
-from tests.support import lawbench
 
 SCENARIOS = ("action_explicit_extend", "action_explicit_reduce")  # the scenarios in ../shared/data/lawshift
 
@@ -34,10 +36,10 @@ def test_recall_and_supersession_on_the_shared_scenarios(shared_data, lawshift_i
 
 def test_eval_rag_reports_retrieval_recall_on_every_subtask(tiny_model, shared_data, lawshift_index, tmp_path):
     runs = tmp_path / "runs"
-    done = lawbench("eval", "--model", str(tiny_model), "--tasks", "lawshift", "--data-dir", str(shared_data),
-                    "--rag", str(lawshift_index), "--rag-k", "2", "--limit", "2", "--gen-kwargs", "max_gen_toks=4",
-                    "--output-dir", str(runs))
-    assert done.returncode == 0, done.stderr[-2000:]
+    # in this process (the index opened by the other tests is reused); `rag query` covers a fresh process
+    assert main(["eval", "--model", str(tiny_model), "--tasks", "lawshift", "--data-dir", str(shared_data),
+                 "--rag", str(lawshift_index), "--rag-k", "2", "--limit", "2", "--gen-kwargs", "max_gen_toks=4",
+                 "--output-dir", str(runs)]) == 0
     run_dir = runs / f"{tiny_model.name}-rag"  # its own folder: never merged into the gold-article run
     results = json.loads(latest_results(run_dir).read_text(encoding="utf-8"))
     subtasks = [f"lawshift_{s}_{side}" for s in SCENARIOS for side in ("original", "poisoned")]
@@ -52,9 +54,13 @@ def test_eval_rag_reports_retrieval_recall_on_every_subtask(tiny_model, shared_d
     assert len(sample["doc"]["retrieved_articles"]) == 2 and "retrieval_recall" in sample
 
 
-def test_eval_rag_refuses_a_missing_index_before_loading_a_model(tiny_model, tmp_path):
-    done = lawbench("eval", "--model", str(tiny_model), "--tasks", "lawshift", "--rag", str(tmp_path / "x"))
-    assert done.returncode == 2 and "no such index folder" in done.stderr and done.stderr.count("\n") == 1
+def test_eval_rag_refuses_a_missing_index_before_loading_a_model(tiny_model, tmp_path, capsys, monkeypatch):
+    from lawbench.models import load
+
+    monkeypatch.setattr(load, "build_lm", lambda *a, **k: pytest.fail("the model was loaded"))
+    assert main(["eval", "--model", str(tiny_model), "--tasks", "lawshift", "--rag", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "no such index folder" in err and err.count("\n") == 1
 
 
 def test_legal_qa_questions_get_retrieved_provisions(shared_data, lawshift_index):
