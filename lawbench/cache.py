@@ -74,6 +74,8 @@ def _decode(attr: str, text: str):
         return (float(value[0]), value[1]) if ok else None
     if attr == "loglikelihood_rolling":
         return float(value) if isinstance(value, number) and not isinstance(value, bool) else None
+    if attr == "judge":  # lawbench.judge: a judge's reply and the token counts the server reported
+        return value if isinstance(value, dict) and isinstance(value.get("text"), str) else None
     return None
 
 

@@ -20,6 +20,7 @@ EPILOG = "Docs: README.md and docs/index.md. Every subcommand has --help."
 
 def _add_eval_parser(sub) -> None:
     from lawbench.evaluate import EvalConfig
+    from lawbench.judge.client import JudgeOptions
     from lawbench.models.resolve import ModelOptions
     from lawbench.utils.dataclass_cli import add_options
 
@@ -35,6 +36,7 @@ def _add_eval_parser(sub) -> None:
                "base load that base once)"}
     add_options(p, ModelOptions, groups, overrides={"model": several})
     add_options(p, EvalConfig, groups)
+    add_options(p, JudgeOptions, groups)
     groups["output"].add_argument("--json", action="store_true",
                                   help="print a JSON summary as the last line of stdout")
     p.set_defaults(func=cmd_eval)
@@ -211,10 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
 def eval_configs(args) -> list:
     """One :class:`~lawbench.evaluate.EvalConfig` per ``--model`` (the other options shared)."""
     from lawbench.evaluate import EvalConfig
+    from lawbench.judge.client import JudgeOptions
     from lawbench.models.resolve import ModelOptions
     from lawbench.utils.dataclass_cli import from_args
 
-    return [from_args(EvalConfig, args, model=from_args(ModelOptions, args, model=name)) for name in args.model]
+    judge = from_args(JudgeOptions, args)
+    return [from_args(EvalConfig, args, model=from_args(ModelOptions, args, model=name), judge=judge)
+            for name in args.model]
 
 
 def cmd_eval(args) -> int:

@@ -41,6 +41,7 @@ from typing import Any
 
 from lawbench import __version__, sources
 from lawbench.errors import LawbenchError
+from lawbench.judge.client import JudgeOptions
 from lawbench.models.resolve import ModelOptions, ResolvedModel, resolve_model
 from lawbench.postprocess import shift_summary, task_hashes, with_bootstrap_stderrs, with_shift_gaps
 from lawbench.utils.dataclass_cli import option
@@ -101,6 +102,7 @@ class EvalConfig:
     bootstrap_iters: int = option(
         1000, cli=False, help="resamples for metrics without a closed-form stderr (lm-eval's and lawbench's)")
     extra_manifest: dict = field(default_factory=dict)  # recipes add lineage details to the manifest here
+    judge: JudgeOptions = field(default_factory=JudgeOptions)  # --judge-* flags (lawbench.judge)
 
     def __post_init__(self):
         from lawbench.tasks.lawshift.data import ARTICLE_MODES
@@ -470,6 +472,9 @@ def _run_locked(config: EvalConfig, resolved: ResolvedModel, tasks: _Tasks, run_
     cache_info = results.pop("request_cache", None)
     results = with_bootstrap_stderrs(results, tasks.loaded["tasks"], config.seed)  # 5. what lm-eval leaves out
     results = with_shift_gaps(results)
+    judge_start = time.perf_counter()
+    results, judge_info = _judged(config, results, tasks, run_dir)  # after generation, on the samples
+    judge_seconds = time.perf_counter() - judge_start
     results = {**results, "task_hashes": task_hashes(results.get("samples") or {}),
                "config": scrub_urls({**results["config"], "model": resolved.display_name})}
     results, carry, remove_older, previous = _merge_earlier(run_dir, results, identity)  # 6. keep other tasks
@@ -478,12 +483,15 @@ def _run_locked(config: EvalConfig, resolved: ResolvedModel, tasks: _Tasks, run_
         "model_load_s": model.load_seconds,
         "generation_s": counter.seconds,
         "scoring_s": max(eval_seconds - counter.seconds, 0.0),
+        **({"judge_s": judge_seconds} if judge_info else {}),
         "total_s": time.perf_counter() - started,
     }
     manifest = build_manifest(config, resolved, model, identity, results, run_name=run_name, tasks=tasks,
                               counter=counter, timings=timings)
     if cache_info:
         manifest["request_cache"] = cache_info
+    if judge_info:
+        manifest["judge"] = judge_info
     if carry:
         old_manifest = previous.get("lawbench") if isinstance(previous.get("lawbench"), dict) else {}
         old_files = old_manifest.get("data_files") if isinstance(old_manifest.get("data_files"), dict) else {}
@@ -498,6 +506,15 @@ def _run_locked(config: EvalConfig, resolved: ResolvedModel, tasks: _Tasks, run_
     log.info("requests: %d total, %d reused from cache, %d computed", manifest["requests"]["total"],
              manifest["requests"]["from_cache"], counter.computed)
     return EvalRun(run_dir, results_path, sample_paths, results)
+
+
+def _judged(config: EvalConfig, results: dict, tasks: _Tasks, run_dir: Path) -> tuple[dict, dict | None]:
+    """Judged metrics on the judged tasks (:mod:`lawbench.judge.pointwise`) when a judge is given."""
+    if not config.judge.enabled:
+        return results, None
+    from lawbench.judge.pointwise import judge_results
+
+    return judge_results(config.judge, results, tasks.loaded["tasks"], run_dir / "cache")
 
 
 def _merge_earlier(run_dir: Path, results: dict, identity: dict):
