@@ -172,7 +172,31 @@ def _add_leaderboard_parser(sub) -> None:
                    "<Model>_<i_j>.jsonl files), re-scored and compared item by item with the stages; repeatable")
     b.add_argument("--data-dir", default=None,
                    help="data folder the --reference outputs are matched against (default: $LAWBENCH_DATA_DIR)")
+    from lawbench.judge.client import JudgeOptions
+    from lawbench.utils.dataclass_cli import add_options
+
+    add_options(b, JudgeOptions)  # with a judge: stage-vs-parent win rates first (lawbench judge pairwise)
     b.set_defaults(func=cmd_leaderboard_build)
+
+
+def _add_judge_parser(sub) -> None:
+    from lawbench.judge.client import JudgeOptions
+    from lawbench.utils.dataclass_cli import add_options
+
+    p = sub.add_parser("judge", help="LLM-judge utilities (pairwise: judged win rates of each stage vs its parent)")
+    jsub = p.add_subparsers(dest="judge_command", required=True, metavar="{pairwise}")
+    w = jsub.add_parser("pairwise", help="judge each stage's answers against its parent's, in both orders",
+                        description="For each run whose parent stage is among --runs, ask the judge which answer to "
+                        "the same question is better (stage first, then parent first; disagreements are ties) on "
+                        "every judged task; write win rates with 95%% bootstrap CIs to RUNS/judge_pairwise.json "
+                        "(the site shows them). Judge calls are cached (a rerun makes none).")
+    w.add_argument("--runs", required=True, action="append", metavar="DIR",
+                   help="folder of eval run folders (e.g. OUT/runs); repeatable, as for leaderboard build")
+    w.add_argument("--out", help="where to write the result (default: judge_pairwise.json in the first --runs)")
+    w.add_argument("--bootstrap-iters", type=int, default=1000, help="bootstrap resamples per CI (default: 1000)")
+    w.add_argument("--seed", type=int, default=1234, help="bootstrap seed (default: 1234)")
+    add_options(w, JudgeOptions)
+    w.set_defaults(func=cmd_judge_pairwise)
 
 
 def _add_demo_parser(sub) -> None:
@@ -193,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="lawbench's log level (lm-eval and transformers log warnings only unless DEBUG)")
     sub = parser.add_subparsers(dest="command", required=True,
                                 metavar="{demo,eval,score,tasks,recipe,pipeline,leaderboard,model,chat,generate,"
-                                "serve,rag}")
+                                "serve,rag,judge}")
     _add_demo_parser(sub)
     _add_eval_parser(sub)
     _add_score_parser(sub)
@@ -206,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     from lawbench.rag.cli import add_rag_parser
 
     add_rag_parser(sub)
+    _add_judge_parser(sub)
     return parser
 
 
@@ -361,6 +386,12 @@ def cmd_leaderboard_build(args) -> int:
 
     if args.bootstrap_iters < 100:
         raise LawbenchError("--bootstrap-iters must be at least 100 for a 95% interval")
+    judge = _judge_options(args)
+    if judge.enabled:
+        from lawbench.judge.pairwise import pairwise_runs
+
+        written = pairwise_runs(args.runs, judge, iters=args.bootstrap_iters, seed=args.seed)
+        print(f"judged win rates written to {written}")
     from lawbench.leaderboard.reference import published_runs, reference_runs
 
     references = []
@@ -373,6 +404,26 @@ def cmd_leaderboard_build(args) -> int:
     index = build_site(args.runs, args.out, iters=args.bootstrap_iters, seed=args.seed, title=args.title,
                        references=references)
     print(f"leaderboard written to {index}")
+    return 0
+
+
+def _judge_options(args):
+    from lawbench.judge.client import JudgeOptions
+    from lawbench.utils.dataclass_cli import from_args
+
+    return from_args(JudgeOptions, args)
+
+
+def cmd_judge_pairwise(args) -> int:
+    from lawbench.judge.pairwise import pairwise_runs
+
+    judge = _judge_options(args)
+    if not judge.enabled:
+        raise LawbenchError("lawbench judge pairwise needs --judge-base-url and --judge-model")
+    if args.bootstrap_iters < 100:
+        raise LawbenchError("--bootstrap-iters must be at least 100 for a 95% interval")
+    path = pairwise_runs(args.runs, judge, iters=args.bootstrap_iters, seed=args.seed, out=args.out)
+    print(f"judged win rates written to {path}")
     return 0
 
 

@@ -36,6 +36,7 @@ from lawbench.leaderboard.compare import GUARD, Comparator
 from lawbench.leaderboard.curves import training_curves
 from lawbench.leaderboard.drilldown import item_view
 from lawbench.leaderboard.exports import to_csv, to_latex, to_markdown
+from lawbench.leaderboard.judged import judged_view
 from lawbench.leaderboard.lineage import order_stages
 from lawbench.leaderboard.live import live_view
 from lawbench.leaderboard.rag import rag_view
@@ -297,6 +298,8 @@ def build_data(runs_dir: str | Path | Sequence[str | Path], *, iters: int = 1000
                  **{ref.run.id: {"reference": _public(ref.info)} for ref in references}},
         "run_summary": {s.id: _summary(runs[s.id]) for s in columns},
         "task_versions": _versions_table(tree, runs, stages, comparator),
+        # judged win rates vs the parent beside the metric deltas (lawbench.leaderboard.judged)
+        "judged": _public(judged_view(runs_dir, rows, {s.id: runs[s.id].manifest for s in stages})),
     }
     data["exports"] = {"csv": to_csv(data), "md": to_markdown(data), "tex": to_latex(data)}
     return data, item_view(runs, [s.id for s in columns])

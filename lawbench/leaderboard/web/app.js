@@ -754,6 +754,33 @@
     }
   };
 
+  // ------------------------------------------------------------------ judged (lawbench.leaderboard.judged)
+  VIEWS.judged = function () {
+    const J = DATA.judged;
+    append(app, [h("h2", {}, "Judged"), h("p", { class: "lead" }, "What each stage bought, in a judge's words: an LLM judge compares the stage's answer with its parent's on the same question, in both orders (disagreements count as ties). Win rate = (wins + ties/2) / n with a 95% bootstrap CI; beside it, the task's primary-metric change vs the parent.")]);
+    if (!J) {
+      append(app, [h("p", { id: "judged-empty" }, "No judged results: run `lawbench judge pairwise --runs DIR --judge-base-url URL --judge-model NAME`, or build with --judge-base-url / --judge-model.")]);
+      return;
+    }
+    if (J.judge) append(app, [h("p", {}, "Judge: " + J.judge.model + " · rubric " + J.judge.rubric.name + " (" + String(J.judge.rubric.sha256).slice(0, 12) + ")")]);
+    const head = h("tr", {}, ["Stage", "vs parent", "Task", "Win rate", "95% CI", "W / T / L", "n", "Unparsed", "Order consistency", "Metric change vs parent"].map((t) => h("th", {}, t)));
+    const body = J.pairs.map((p) => {
+      const m = p.metric_change;
+      const metric = !m ? "–" : !guardAllowed(m.status) ? m.metric + " ≠ not comparable" : m.metric + " " + signed(m.diff) + " " + ci(m.lo, m.hi, true);
+      const cls = p.lo !== null && p.lo > 0.5 ? "better" : p.hi !== null && p.hi < 0.5 ? "worse" : "";
+      return h("tr", { "data-stage": p.stage, "data-task": p.task }, h("td", {}, label(p.stage)), h("td", {}, label(p.parent)), h("td", {}, p.task),
+        h("td", { class: "win-rate " + cls }, fmt(p.win_rate)), h("td", { class: "ci" }, ci(p.lo, p.hi)),
+        h("td", {}, p.wins + " / " + p.ties + " / " + p.losses), h("td", {}, p.n), h("td", {}, p.unparsed),
+        h("td", {}, fmt(p.order_consistency, 2)), h("td", {}, metric));
+    });
+    append(app, [h("div", { class: "scroll" }, h("table", { class: "grid", id: "judged-table" }, h("thead", {}, head), h("tbody", {}, body)))]);
+    const ids = Object.keys(J.pointwise || {});
+    if (ids.length) {
+      append(app, [h("h3", {}, "Pointwise judge figures per run (rubric, counts, reliability)")]);
+      for (const id of ids) append(app, [h("details", { class: "run", "data-stage": id }, h("summary", {}, label(id)), valueNode(J.pointwise[id]))]);
+    }
+  };
+
   // ------------------------------------------------------------------ exports
   VIEWS.exports = function () {
     append(app, [h("h2", {}, "Exports"), h("p", { class: "lead" }, "The overview as files next to this page: CSV has every row (long format); Markdown and LaTeX the primary metric of each task.")]);

@@ -1,0 +1,59 @@
+"""Pairwise judging of stages on fixture runs with a fake judge: both orders asked, position bias turned
+into ties, win rates with CIs, a cached rerun, and the site's "Judged" view beside the metric deltas."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from lawbench.judge.client import JudgeOptions
+from lawbench.judge.pairwise import RESULT_FILE, pairwise_runs
+from lawbench.leaderboard.site import build_data
+from tests.support import lawbench
+from tests.support.judge_runs import ITEMS, TASK, write_judge_runs
+from tests.support.judge_server import judge_server
+
+
+def prefer_quality(messages):
+    """Prefers the answer with the higher quality mark; on equal marks it always says A (position bias)."""
+    text = messages[-1]["content"]
+    a, b = (int(q) for q in re.findall(r"【质量(\d)】", text))
+    return json.dumps({"winner": "A" if a >= b else "B", "reason": "..."})
+
+
+def test_pairwise_win_rates_and_the_site(tmp_path):
+    runs = write_judge_runs(tmp_path / "runs")
+    options = JudgeOptions(judge_base_url="http://127.0.0.1:1/v1", judge_model="judge")
+    with judge_server(prefer_quality) as server:
+        options.judge_base_url = server.url
+        path = pairwise_runs(runs, options, iters=200, seed=1)
+        # two pairs (sft vs base, dpo vs sft), both orders per item; items 0 and 3 have the same answers at
+        # every stage, so dpo vs sft finds their 4 conversations already judged (cached) for sft vs base
+        assert len(server.calls) == 2 * 2 * ITEMS - 4
+        first_calls = len(server.calls)
+        pairwise_runs(runs, options, iters=200, seed=1)
+        assert len(server.calls) == first_calls  # the rerun is answered by the cache
+    found = json.loads(path.read_text(encoding="utf-8"))
+    assert path == runs / RESULT_FILE
+    rows = {(r["stage"], r["parent"]): r for r in found["pairs"]}
+    sft = rows[("sft", "base")]
+    # items 1, 2, 4, 5: sft's answer is better in both orders (wins); 0 and 3: equal answers, the biased judge
+    # says A in both orders, which disagree about the stage: ties
+    assert (sft["wins"], sft["ties"], sft["losses"], sft["n"], sft["task"]) == (4, 2, 0, 6, TASK)
+    assert sft["win_rate"] == pytest.approx(5 / 6, abs=1e-6)
+    assert sft["lo"] <= sft["win_rate"] <= sft["hi"] <= 1.0
+    assert sft["order_consistency"] == pytest.approx(4 / 6, abs=1e-4)
+    assert found["judge"]["rubric"]["name"] == "disc" and found["calls"]["from_cache"] == 2 * 2 * ITEMS
+
+    data, _ = build_data(runs, iters=200, seed=1)
+    judged = {(p["stage"], p["task"]): p for p in data["judged"]["pairs"]}
+    change = judged[("sft", TASK)]["metric_change"]
+    assert change["metric"] == "rougeL" and change["diff"] == pytest.approx(0.2 * 4 / 6, abs=1e-6)
+    assert judged[("dpo", TASK)]["win_rate"] == pytest.approx(5 / 6, abs=1e-6)
+
+
+def test_pairwise_command_needs_a_judge(tmp_path):
+    done = lawbench("judge", "pairwise", "--runs", str(tmp_path))
+    assert done.returncode == 2 and "needs --judge-base-url and --judge-model" in done.stderr
