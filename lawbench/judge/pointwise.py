@@ -18,7 +18,7 @@ Example:
     >>> scores, stats, _ = judged_items([{"text": '{"accuracy": 5, "completeness": 4, "clarity": 3}'}, None],
     ...                                 load_rubric("disc").parse)
     >>> [s.scaled if s else None for s in scores], stats
-    ([0.75, None], {'parsed_first': 1, 'repaired': 0, 'failed': 1})
+    ([0.75, None], {'parsed_first': 1, 'repaired': 0, 'unparsed': 1})
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def judged_items(replies: list[dict | None], parse: Callable[[str], object | Non
     """Parse replies; those that do not parse (but came back) go through ``repair`` once.
 
     Returns ``(parsed, stats, texts)``: what ``parse`` made of each reply (``None`` when nothing), counts
-    of replies parsed at once, repaired, and failed (refused requests or unparseable after the repair),
+    of replies parsed at once, repaired, and unparsed (refused requests or unparseable after the repair),
     and the last reply text of each item (``None`` where the request was refused).
     """
     parsed: list = [parse(r["text"]) if r else None for r in replies]
@@ -74,7 +74,7 @@ def judged_items(replies: list[dict | None], parse: Callable[[str], object | Non
             texts[i] = reply["text"] if reply else texts[i]
             repaired += parsed[i] is not None
     return parsed, {"parsed_first": parsed_first, "repaired": repaired,
-                    "failed": sum(p is None for p in parsed)}, texts
+                    "unparsed": sum(p is None for p in parsed)}, texts
 
 
 def judge_conversations(client: JudgeClient, rubric: Rubric, conversations: list[list[dict]], *,
@@ -179,7 +179,7 @@ def judge_results(options: JudgeOptions, results: dict, tasks: dict, cache_dir: 
     key = sha256_text(f"{options.judge_model}|{options.judge_max_tokens}")[:16]
     client = JudgeClient(options, cache_path=cache_dir / f"judge-{key}.db")
     table, new_samples, per_task, reliability = dict(results.get("results", {})), dict(samples), {}, {}
-    totals = {"parsed_first": 0, "repaired": 0, "failed": 0}
+    totals = {"parsed_first": 0, "repaired": 0, "unparsed": 0}
     try:
         for name in names:
             filt, chosen, items = items_of(tasks[name], samples[name])

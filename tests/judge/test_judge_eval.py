@@ -19,17 +19,12 @@ TASK = "legal_qa_disc_subjective"
 
 
 def fake_judge():
-    refused = set()
-
     def reply(messages):
         prompt = messages[-1]["content"] if len(messages) <= 2 else messages[1]["content"]
         if "醉驾会坐牢吗" in prompt:
             return "我觉得还行。"  # never JSON, even after the repair turn: counted as unparsed
         if "什么是自首" in prompt and len(messages) <= 2:
             return "准确性 4 分"  # the repair turn (len > 2) gets JSON
-        if "轻伤怎么判" in prompt and prompt not in refused:
-            refused.add(prompt)
-            return 503  # refused once: the client retries
         return DISC_REPLY
 
     return reply
@@ -52,11 +47,10 @@ def test_eval_with_a_judge_reports_scores_and_a_rerun_makes_no_calls(tiny_model,
         assert entry["judge_score,none"] == pytest.approx(0.75)  # DISC_REPLY: (4 + 3 + 5) / 3 = 4 -> 0.75
         assert isinstance(entry["judge_parse_rate_stderr,none"], float)
         judge = first.results["lawbench"]["judge"]
-        # 4 first asks + 1 retried 503 + 2 repairs + 2 repeats (first two items) + 1 repair of a repeat = 10
-        # requests; the 503 is retried by the client, not failed
-        assert calls == 10 and judge["computed"] == 9 and judge["failed"] == 0 and judge["from_cache"] == 0
-        assert judge["repaired"] == 1 and judge["parsed_first"] == 2
-        assert judge["tokens_in"] == 90 and judge["tokens_out"] == 27
+        # 4 asks + 2 repair turns + 2 repeats (self-consistency) + the repeats' repair turns
+        assert calls == judge["computed"] >= 8 and judge["failed"] == 0 and judge["from_cache"] == 0
+        assert judge["repaired"] == 1 and judge["parsed_first"] == 2 and judge["unparsed"] == 1
+        assert judge["tokens_in"] == 10 * calls and judge["tokens_out"] == 3 * calls
         assert judge["rubric"]["name"] == "disc" and len(judge["rubric"]["sha256"]) == 64
         assert judge["reliability"][TASK]["self_consistency"]["n"] >= 1
         assert "judge_s" in first.results["lawbench"]["timings"]
@@ -71,7 +65,7 @@ def test_eval_with_a_judge_reports_scores_and_a_rerun_makes_no_calls(tiny_model,
         again = run()
         assert len(server.calls) == calls  # every judgment came from the cache
         judge = again.results["lawbench"]["judge"]
-        assert judge["computed"] == 0 and judge["from_cache"] == 9
+        assert judge["computed"] == 0 and judge["from_cache"] == calls
         assert again.results["results"][TASK]["judge_score,none"] == entry["judge_score,none"]
 
 
@@ -80,6 +74,29 @@ def test_judge_options_are_checked_before_anything_loads(tmp_path):
         JudgeOptions(judge_base_url="http://127.0.0.1:1/v1")
     with pytest.raises(LawbenchError, match="neither a built-in rubric"):
         JudgeOptions(judge_base_url="http://127.0.0.1:1/v1", judge_model="m", judge_rubric=str(tmp_path / "no.yaml"))
+
+
+def test_refused_requests_are_retried_then_counted():
+    from lawbench.judge.client import JudgeClient
+
+    refused: set[str] = set()
+
+    def reply(messages):
+        text = messages[-1]["content"]
+        if text == "always busy":
+            return 429
+        if text == "busy once" and text not in refused:
+            refused.add(text)
+            return 503
+        return "ok"
+
+    with judge_server(reply) as server:
+        client = JudgeClient(JudgeOptions(judge_base_url=server.url, judge_model="m", judge_concurrency=2))
+        client.client = client.client.with_options(max_retries=2)
+        replies = client.complete([[{"role": "user", "content": t}] for t in ("a", "busy once", "always busy")])
+    assert [r and r["text"] for r in replies] == ["ok", "ok", None]
+    assert (client.counts.computed, client.counts.failed) == (2, 1)
+    assert len(server.calls) == 1 + 2 + 3  # "busy once" retried once, "always busy" tried 1 + 2 times
 
 
 def test_an_unreachable_judge_is_one_line(tmp_path):
