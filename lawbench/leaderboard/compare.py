@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lawbench.leaderboard.items import Alignment, ItemTable, align
+from lawbench.leaderboard.judged import judge_identity
 from lawbench.leaderboard.runs import Run
 from lawbench.leaderboard.stats import bootstrap_means, change_summary, ci95, combine, combine_points, rnd, stable_seed
 from lawbench.leaderboard.tasktree import TaskTree, split_metric_key
@@ -31,6 +32,7 @@ GUARD: dict[str, tuple[bool, str]] = {
     "docs": (False, "documents or targets differ (doc_hash): not comparable"),
     "version": (False, "task versions differ: not comparable"),
     "disjoint": (False, "no items in common: not comparable"),
+    "judge": (False, "judged by another judge model or rubric (judge_* metrics): not comparable"),
 }
 STATUS_ORDER = list(GUARD)
 Z95 = 1.959963984540054
@@ -158,6 +160,9 @@ class Comparator:
     def paired(self, a: str, b: str, node: str, metric: str, filt: str) -> Estimate | None:
         """Paired estimate of ``b - a`` on shared items, or only a guard status (``reps is None``)."""
         if self.tree.is_leaf(node):
+            judges = {judge_identity(self.runs[run], node) for run in (a, b)}
+            if metric.startswith("judge_") and len(judges) > 1:
+                return Estimate(float("nan"), None, 0, "judge")  # the judge and rubric are part of the metric
             status, alignment, reps, points = self._paired_leaf(a, b, node, filt)
             if reps is None or metric not in reps:
                 return Estimate(float("nan"), None, 0, status if status != "ok" else "noitems")

@@ -47,6 +47,20 @@ def _checked(found, path: Path) -> dict:
     return found
 
 
+def judge_identity(run, task: str) -> tuple | None:
+    """(judge model, rubric sha256) that judged ``task`` in ``run`` (its manifest), for the comparability guard.
+
+    >>> class Run: manifest = {"judge": {"model": "m", "rubric": {"sha256": "ab"}, "tasks": {"t": {}}}}
+    >>> judge_identity(Run, "t"), judge_identity(Run, "other")
+    (('m', 'ab'), None)
+    """
+    judge = run.manifest.get("judge")
+    if not isinstance(judge, dict) or task not in (judge.get("tasks") or {}):
+        return None
+    rubric = judge.get("rubric") if isinstance(judge.get("rubric"), dict) else {}
+    return (judge.get("model"), rubric.get("sha256"))
+
+
 def _metric_change(rows: list[dict], task: str, stage: str) -> dict | None:
     """The task's primary-metric change vs the parent, as the overview shows it."""
     for row in rows:

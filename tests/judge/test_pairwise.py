@@ -57,3 +57,14 @@ def test_pairwise_win_rates_and_the_site(tmp_path):
 def test_pairwise_command_needs_a_judge(tmp_path):
     done = lawbench("judge", "pairwise", "--runs", str(tmp_path))
     assert done.returncode == 2 and "needs --judge-base-url and --judge-model" in done.stderr
+
+
+def test_the_guard_blocks_judge_score_changes_across_rubrics(tmp_path):
+    runs = write_judge_runs(tmp_path / "runs", rubric_of={"base": "aa", "sft": "aa", "dpo": "bb"})
+    data, _ = build_data(runs, iters=200, seed=1)
+    row = next(r for r in data["rows"] if r["node"] == TASK and r["metric"] == "judge_score")
+    assert row["vs_parent"]["sft"]["status"] == "ok"
+    assert row["vs_parent"]["dpo"]["status"] == "judge"  # another rubric: not comparable
+    assert data["judged"]["pointwise"]["dpo"]["rubric"]["sha256"] == "bb"
+    rouge = next(r for r in data["rows"] if r["node"] == TASK and r["metric"] == "rougeL")
+    assert rouge["vs_parent"]["dpo"]["status"] == "ok"  # other metrics are untouched

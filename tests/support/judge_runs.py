@@ -28,7 +28,8 @@ def answer(stage: str, index: int) -> str:
     return f"回答{index}：依照刑法规定处理。【质量{quality}】"
 
 
-def write_judge_runs(root: Path) -> Path:
+def write_judge_runs(root: Path, rubric_of: dict[str, str] | None = None) -> Path:
+    """The runs; with ``rubric_of`` (stage -> rubric hash) each run is also judged pointwise (``judge_score``)."""
     for stage, parent in STAGES:
         folder = root / stage
         folder.mkdir(parents=True, exist_ok=True)
@@ -43,7 +44,9 @@ def write_judge_runs(root: Path) -> Path:
                 "arguments": {"gen_args_0": {"arg_0": doc["prompt"], "arg_1": {"until": []}}},
                 "resps": [[text]], "filtered_resps": [text], "filter": "none", "metrics": ["rougeL"],
                 "doc_hash": _sha(json.dumps(doc, ensure_ascii=False)), "prompt_hash": _sha(doc["prompt"]),
-                "target_hash": _sha(doc["reference"]), "rougeL": value}, ensure_ascii=False))
+                "target_hash": _sha(doc["reference"]), "rougeL": value,
+                **({"judge_score": value, "metrics": ["rougeL", "judge_score"]} if rubric_of else {})},
+                ensure_ascii=False))
         (folder / f"samples_{TASK}_{DATE}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
         results = {
             "results": {TASK: {"alias": TASK, "rougeL,none": sum(rouge) / len(rouge), "rougeL_stderr,none": 0.01}},
@@ -53,5 +56,9 @@ def write_judge_runs(root: Path) -> Path:
             "n-samples": {TASK: {"original": ITEMS, "effective": ITEMS}},
             "lawbench": {"stage": stage, "parent": parent, "run_name": stage},
         }
+        if rubric_of:
+            results["results"][TASK]["judge_score,none"] = sum(rouge) / len(rouge)
+            results["lawbench"]["judge"] = {"model": "judge", "rubric": {"name": "disc", "sha256": rubric_of[stage]},
+                                            "tasks": {TASK: {"n": ITEMS, "parsed": ITEMS}}}
         (folder / f"results_{DATE}.json").write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
     return root
