@@ -23,18 +23,25 @@ def prefer_quality(messages):
     return json.dumps({"winner": "A" if a >= b else "B", "reason": "..."})
 
 
-def test_pairwise_win_rates_and_the_site(tmp_path):
-    runs = write_judge_runs(tmp_path / "runs")
-    options = JudgeOptions(judge_base_url="http://127.0.0.1:1/v1", judge_model="judge")
+@pytest.fixture(scope="module")
+def judged_runs(tmp_path_factory):
+    """Fixture runs judged pairwise twice (the second time from the cache): (runs folder, result file, calls)."""
+    runs = write_judge_runs(tmp_path_factory.mktemp("judged") / "runs")
     with judge_server(prefer_quality) as server:
-        options.judge_base_url = server.url
-        path = pairwise_runs(runs, options, iters=200, seed=1)
-        # two pairs (sft vs base, dpo vs sft), both orders per item; items 0 and 3 have the same answers at
-        # every stage, so dpo vs sft finds their 4 conversations already judged (cached) for sft vs base
-        assert len(server.calls) == 2 * 2 * ITEMS - 4
-        first_calls = len(server.calls)
+        options = JudgeOptions(judge_base_url=server.url, judge_model="judge")
         pairwise_runs(runs, options, iters=200, seed=1)
-        assert len(server.calls) == first_calls  # the rerun is answered by the cache
+        calls = [len(server.calls)]
+        path = pairwise_runs(runs, options, iters=200, seed=1)
+        calls.append(len(server.calls))
+    return runs, path, calls
+
+
+def test_pairwise_win_rates_and_the_site(judged_runs):
+    runs, path, calls = judged_runs
+    # two pairs (sft vs base, dpo vs sft), both orders per item; items 0 and 3 have the same answers at
+    # every stage, so dpo vs sft finds their 4 conversations already judged (cached) for sft vs base
+    assert calls[0] == 2 * 2 * ITEMS - 4
+    assert calls[1] == calls[0]  # the rerun is answered by the cache
     found = json.loads(path.read_text(encoding="utf-8"))
     assert path == runs / RESULT_FILE
     rows = {(r["stage"], r["parent"]): r for r in found["pairs"]}
@@ -68,3 +75,28 @@ def test_the_guard_blocks_judge_score_changes_across_rubrics(tmp_path):
     assert data["judged"]["pointwise"]["dpo"]["rubric"]["sha256"] == "bb"
     rouge = next(r for r in data["rows"] if r["node"] == TASK and r["metric"] == "rougeL")
     assert rouge["vs_parent"]["dpo"]["status"] == "ok"  # other metrics are untouched
+
+
+def test_the_judged_view_in_a_browser(judged_runs, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from lawbench.leaderboard import build_site
+    from tests.leaderboard.test_browser import _require_browser
+    from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+
+    _require_browser()
+    runs, _, _ = judged_runs
+    index = build_site(runs, tmp_path / "site", iters=200)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{index.as_uri()}#/judged")
+        page.wait_for_selector("#judged-table")
+        row = page.locator('#judged-table tr[data-stage="sft"]')
+        cells = row.locator("td").all_inner_texts()
+        browser.close()
+    assert errors == []
+    assert cells[:3] == ["sft", "base", TASK] and cells[3] == "0.833" and cells[5] == "4 / 2 / 0"
+    assert cells[9].startswith("rougeL +0.133")  # the metric change vs the parent, beside the win rate
