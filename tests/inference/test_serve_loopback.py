@@ -83,3 +83,25 @@ def test_a_busy_port_is_one_line(server, tiny_model):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [f"lawbench: error: cannot listen on 127.0.0.1:{port}: "
                                                 "Address already in use; pass a free port with --port"]
+
+
+def test_a_tiny_judge_over_the_api_does_not_parse_and_is_counted(server, tmp_path):
+    """lawbench.judge's failure path on a real server: the tiny model's replies are not JSON judgments."""
+    from lawbench.judge.client import JudgeClient, JudgeOptions
+    from lawbench.judge.pointwise import judge_conversations
+    from lawbench.judge.rubric import load_rubric
+
+    rubric = load_rubric("disc")
+    client = JudgeClient(JudgeOptions(judge_base_url=server.url, judge_model=server.name, judge_max_tokens=16),
+                         cache_path=tmp_path / "judge.db")
+    conversation = rubric.messages("盗窃罪如何量刑？", "处三年以下有期徒刑。", "三年以下")
+    try:
+        judgments, stats, texts = judge_conversations(client, rubric, [conversation])
+        assert judgments == [None] and stats == {"parsed_first": 0, "repaired": 0, "unparsed": 1}
+        assert isinstance(texts[0], str)  # the reply after the repair turn, kept to show why it failed
+        assert (client.counts.computed, client.counts.failed) == (2, 0)  # the ask and the repair turn
+        assert client.counts.tokens_in > 0 and client.counts.tokens_out > 0  # transformers serve reports usage
+        judge_conversations(client, rubric, [conversation])
+        assert (client.counts.computed, client.counts.from_cache) == (2, 2)  # a rerun asks nothing
+    finally:
+        client.close()
