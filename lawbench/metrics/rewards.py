@@ -44,6 +44,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from lawbench.judge.reward import judge_reward
 from lawbench.metrics.choice import LETTERS, score_choice
 from lawbench.metrics.judgment import parse_judgment, strip_reasoning
 from lawbench.metrics.lawshift import score_judgment
@@ -308,6 +309,7 @@ REWARD_FUNCS: dict[str, RewardFunc] = {
     "choice": choice_reward,
     "similarity": similarity_reward,
     "rouge": rouge_reward,
+    "judge": judge_reward,  # an LLM judge's rubric score vs a `reference` column (lawbench.judge.reward)
 }
 _READ_JUDGMENTS = (format_reward, charge_reward, term_reward)  # accept judgment_scores' records from weighted_sum
 
