@@ -31,9 +31,13 @@ def judged_runs(tmp_path_factory):
         options = JudgeOptions(judge_base_url=server.url, judge_model="judge")
         pairwise_runs(runs, options, iters=200, seed=1)
         calls = [len(server.calls)]
-        path = pairwise_runs(runs, options, iters=200, seed=1)
+        done = lawbench("leaderboard", "build", "--runs", str(runs), "--out", str(runs.parent / "site"),
+                        "--bootstrap-iters", "200", "--seed", "1", "--judge-base-url", server.url,
+                        "--judge-model", "judge")  # judges again (from the cache), then builds the site
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "judged win rates written to" in done.stdout
         calls.append(len(server.calls))
-    return runs, path, calls
+    return runs, runs / RESULT_FILE, calls
 
 
 def test_pairwise_win_rates_and_the_site(judged_runs):
