@@ -493,10 +493,16 @@ def _run_locked(config: EvalConfig, resolved: ResolvedModel, tasks: _Tasks, run_
     if judge_info:
         manifest["judge"] = judge_info
     if carry:
+        from lawbench.judge.pointwise import carried_judge
+
         old_manifest = previous.get("lawbench") if isinstance(previous.get("lawbench"), dict) else {}
         old_files = old_manifest.get("data_files") if isinstance(old_manifest.get("data_files"), dict) else {}
         manifest["data_files"] = {**old_files, **manifest["data_files"]}
         manifest["merged"] = {"from": f"results_{carry[0]}.json", "tasks": carry[1]}
+        judge = carried_judge(old_manifest.get("judge") if isinstance(old_manifest.get("judge"), dict) else None,
+                              manifest.get("judge"), carry[1])  # carried judged tasks keep their judge
+        if judge:
+            manifest["judge"] = judge
     manifest = scrub_urls(manifest)
     samples = results.get("samples") or {}
     results = {**{k: v for k, v in results.items() if k != "samples"}, "lawbench": manifest}

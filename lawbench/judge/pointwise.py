@@ -189,7 +189,8 @@ def judge_results(options: JudgeOptions, results: dict, tasks: dict, cache_dir: 
                 totals[k] += stats[k]
             new_samples[name] = _with_judgments(samples[name], chosen, judgments, texts)
             table[name] = {**table.get(name, {}), **_task_metrics(judgments, filt)}
-            per_task[name] = _task_summary(judgments, rubric)
+            per_task[name] = {**_task_summary(judgments, rubric), "model": options.judge_model,
+                              "rubric_sha256": rubric.sha256}
             reliability[name] = _reliability(client, rubric, conversations[:options.judge_repeats], judgments, items)
     finally:
         client.close()
@@ -232,3 +233,23 @@ def _reliability(client: JudgeClient, rubric: Rubric, repeat: list[list[dict]], 
         rouge = pair_scores([it.answer for _, it in parsed], [it.reference for _, it in parsed])
         figures["rouge_l_spearman"] = spearman([s for s, _ in parsed], [r["rougeL"] for r in rouge])
     return figures
+
+
+def carried_judge(old: dict | None, new: dict | None, carried: list[str]) -> dict | None:
+    """The manifest's ``judge`` after a merge: the judged tasks carried from the earlier result set keep
+    their entries (each names its judge model and rubric hash), this run's tasks come from ``new``.
+
+    >>> old = {"model": "m", "rubric": {"sha256": "aa"}, "tasks": {"t1": {"n": 2}, "t2": {"n": 3}}}
+    >>> carried_judge(old, None, ["t1"])
+    {'tasks': {'t1': {'n': 2, 'model': 'm', 'rubric_sha256': 'aa'}}}
+    """
+    old_tasks = (old or {}).get("tasks") if isinstance((old or {}).get("tasks"), dict) else {}
+    rubric = (old or {}).get("rubric") if isinstance((old or {}).get("rubric"), dict) else {}
+    kept = {task: {**entry, "model": entry.get("model", old.get("model")),
+                   "rubric_sha256": entry.get("rubric_sha256", rubric.get("sha256"))}
+            for task, entry in old_tasks.items() if task in carried and isinstance(entry, dict)}
+    if not kept:
+        return new
+    if new is None:
+        return {"tasks": kept}
+    return {**new, "tasks": {**kept, **new.get("tasks", {})}}

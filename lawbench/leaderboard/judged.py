@@ -55,10 +55,11 @@ def judge_identity(run, task: str) -> tuple | None:
     (('m', 'ab'), None)
     """
     judge = run.manifest.get("judge")
-    if not isinstance(judge, dict) or task not in (judge.get("tasks") or {}):
+    if not isinstance(judge, dict) or not isinstance((judge.get("tasks") or {}).get(task), dict):
         return None
+    entry = judge["tasks"][task]  # a task carried from an earlier result set names its own judge
     rubric = judge.get("rubric") if isinstance(judge.get("rubric"), dict) else {}
-    return (judge.get("model"), rubric.get("sha256"))
+    return (entry.get("model", judge.get("model")), entry.get("rubric_sha256", rubric.get("sha256")))
 
 
 def _metric_change(rows: list[dict], task: str, stage: str) -> dict | None:
