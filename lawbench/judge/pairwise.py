@@ -84,16 +84,31 @@ def _shared_items(child, parent, task: str):
             if (a[i].doc_hash, a[i].target_hash) == (b[i].doc_hash, b[i].target_hash)]
 
 
-def pairwise_runs(runs_dir: str | Path, options: JudgeOptions, *, iters: int = 1000, seed: int = 1234,
+def runs_roots(runs_dirs) -> list[Path]:
+    """``--runs`` as a list of folders (one folder or several, as :func:`lawbench.leaderboard.runs.load_runs`).
+
+    >>> runs_roots("out/runs"), runs_roots(["a", "b"])
+    ([PosixPath('out/runs')], [PosixPath('a'), PosixPath('b')])
+    """
+    import os
+
+    return [Path(runs_dirs)] if isinstance(runs_dirs, (str, os.PathLike)) else [Path(r) for r in runs_dirs]
+
+
+def pairwise_runs(runs_dir, options: JudgeOptions, *, iters: int = 1000, seed: int = 1234,
                   out: str | Path | None = None) -> Path:
-    """Judge each stage against its parent on the judged tasks; write and return ``judge_pairwise.json``."""
+    """Judge each stage against its parent on the judged tasks; write and return ``judge_pairwise.json``.
+
+    ``runs_dir`` is one folder of runs or several; the result and the cache go to the first one.
+    """
     from lawbench.leaderboard.lineage import order_stages
     from lawbench.leaderboard.runs import load_runs
     from lawbench.leaderboard.stats import stable_seed
     from lawbench.utils.io import atomic_write_json
 
-    runs_dir = Path(runs_dir)
-    loaded = {run.id: run for run in load_runs(runs_dir)}
+    roots = runs_roots(runs_dir)
+    loaded = {run.id: run for run in load_runs(roots)}
+    runs_dir = roots[0]
     stages = order_stages((run.id, run.stage, run.parent) for run in loaded.values())
     rubric = load_rubric(options.judge_rubric)
     key = sha256_text(f"{options.judge_model}|{options.judge_max_tokens}")[:16]

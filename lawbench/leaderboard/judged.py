@@ -17,7 +17,7 @@ import logging
 from pathlib import Path
 
 from lawbench.errors import DataError
-from lawbench.judge.pairwise import RESULT_FILE
+from lawbench.judge.pairwise import RESULT_FILE, runs_roots
 from lawbench.utils.io import read_json_strict
 
 log = logging.getLogger(__name__)
@@ -72,9 +72,10 @@ def _metric_change(rows: list[dict], task: str, stage: str) -> dict | None:
     return None
 
 
-def judged_view(runs_dir: Path, rows: list[dict], manifests: dict[str, dict]) -> dict | None:
+def judged_view(runs_dir, rows: list[dict], manifests: dict[str, dict]) -> dict | None:
     """``{"judge", "pairs", "pointwise"}`` for the site, or ``None`` when nothing was judged.
 
+    ``runs_dir`` is the build's ``--runs`` (one folder or several): each may hold a ``judge_pairwise.json``.
     ``rows`` are the overview rows (for the metric deltas); ``manifests`` the runs' ``lawbench`` manifests
     by run id (for each run's pointwise judge figures).
     """
@@ -84,13 +85,14 @@ def judged_view(runs_dir: Path, rows: list[dict], manifests: dict[str, dict]) ->
         if isinstance(judge, dict):
             pointwise[run_id] = {k: judge.get(k) for k in ("model", "rubric", "computed", "from_cache", "failed",
                                                            "tokens_in", "tokens_out", "tasks", "reliability")}
-    path = Path(runs_dir) / RESULT_FILE
-    found = _checked(read_json_strict(path), path) if path.is_file() else None
-    if found is None and not pointwise:
+    files = [root / RESULT_FILE for root in runs_roots(runs_dir) if (root / RESULT_FILE).is_file()]
+    found = [_checked(read_json_strict(path), path) for path in files]
+    if not found and not pointwise:
         return None
     pairs = []
-    for row in (found or {}).get("pairs", []):
-        pairs.append({**{k: row.get(k) for k in (*_ROW_KEYS, *_NUMBERS)},
-                      "metric_change": _metric_change(rows, row["task"], row["stage"])})
-    return {"judge": (found or {}).get("judge"), "calls": (found or {}).get("calls"), "pairs": pairs,
-            "pointwise": pointwise}
+    for result in found:
+        for row in result["pairs"]:
+            pairs.append({**{k: row.get(k) for k in (*_ROW_KEYS, *_NUMBERS)},
+                          "metric_change": _metric_change(rows, row["task"], row["stage"])})
+    first = found[0] if found else {}  # one judge per build is the usual case; each file names its own
+    return {"judge": first.get("judge"), "calls": first.get("calls"), "pairs": pairs, "pointwise": pointwise}
