@@ -80,3 +80,22 @@ def test_a_user_rubric_file_judges(tmp_path):
         rubric.pairwise_messages("q", "r", "a", "b")
     with pytest.raises(DataError, match="neither a built-in rubric"):
         load_rubric(str(tmp_path / "missing.yaml"))
+
+
+def test_open_answer_tasks_opt_in_to_judging():
+    """The judged set is data: task metadata, as lm-eval resolves each YAML with its includes."""
+    from lm_eval.tasks._yaml_loader import load_yaml
+
+    from lawbench.judge.pointwise import is_judged
+    from lawbench.tasks import TASKS_DIR
+
+    def judged(path: str) -> bool:
+        return is_judged(load_yaml(Path(TASKS_DIR) / path, resolve_func=False).get("metadata"))
+
+    for path in ("legal_qa/legal_qa_disc_subjective.yaml", "legal_qa/legal_qa_lawbench_3_8.yaml",
+                 "lawbench_oc/lawbench_oc_3_8.yaml", "lexeval/lexeval_5_3.yaml", "lexeval/lexeval_5_4.yaml"):
+        assert judged(path), path
+    for path in ("lawbench_oc/lawbench_oc_3_7.yaml", "lexeval/lexeval_1_1.yaml"):
+        assert not judged(path), path
+    meta = load_yaml(Path(TASKS_DIR) / "lawbench_oc/lawbench_oc_3_8.yaml", resolve_func=False)["metadata"]
+    assert meta["lawbench_bootstrap_iters"] == 100  # the template's entries are kept

@@ -39,6 +39,9 @@ def task_yaml(task_id: str) -> str:
         + "dataset_kwargs:\n"
         + f'  task_id: "{task_id}"\n'
         + _metric_list(info.kind)
+        # open answers (5_x): `lawbench eval --judge-*` judges them (lawbench.judge); this block replaces the
+        # template's metadata, so it repeats the version
+        + ("metadata:\n  version: 1.0\n  lawbench_judge: true\n" if info.kind == "generation" else "")
     )
 
 
