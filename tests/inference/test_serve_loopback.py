@@ -85,23 +85,29 @@ def test_a_busy_port_is_one_line(server, tiny_model):
                                                 "Address already in use; pass a free port with --port"]
 
 
-def test_a_tiny_judge_over_the_api_does_not_parse_and_is_counted(server, tmp_path):
-    """lawbench.judge's failure path on a real server: the tiny model's replies are not JSON judgments."""
-    from lawbench.judge.client import JudgeClient, JudgeOptions
-    from lawbench.judge.pointwise import judge_conversations
-    from lawbench.judge.rubric import load_rubric
 
-    rubric = load_rubric("disc")
-    client = JudgeClient(JudgeOptions(judge_base_url=server.url, judge_model=server.name, judge_max_tokens=16),
-                         cache_path=tmp_path / "judge.db")
-    conversation = rubric.messages("盗窃罪如何量刑？", "处三年以下有期徒刑。", "三年以下")
-    try:
-        judgments, stats, texts = judge_conversations(client, rubric, [conversation])
-        assert judgments == [None] and stats == {"parsed_first": 0, "repaired": 0, "unparsed": 1}
-        assert isinstance(texts[0], str)  # the reply after the repair turn, kept to show why it failed
-        assert (client.counts.computed, client.counts.failed) == (2, 0)  # the ask and the repair turn
-        assert client.counts.tokens_in > 0 and client.counts.tokens_out > 0  # transformers serve reports usage
-        judge_conversations(client, rubric, [conversation])
-        assert (client.counts.computed, client.counts.from_cache) == (2, 2)  # a rerun asks nothing
-    finally:
-        client.close()
+def test_eval_with_the_tiny_model_as_a_loopback_judge(server, tiny_model, tmp_path):
+    """``lawbench eval --judge-*`` against a real server: the tiny model answers (in process) and, served, judges
+    the answers; its judgments do not parse (the failure path: counted, never fatal), and a rerun asks nothing."""
+    from lawbench.evaluate import EvalConfig, run_eval
+    from lawbench.judge.client import JudgeOptions
+    from tests.tasks.legal_qa.test_legal_qa import write_sources
+
+    write_sources(tmp_path / "data")
+
+    def run():
+        return run_eval(EvalConfig(
+            model=ModelOptions(str(tiny_model)), tasks="legal_qa_disc_subjective",
+            data_dir=str(tmp_path / "data"), limit=2, gen_kwargs="max_gen_toks=6", output_dir=str(tmp_path / "runs"),
+            run_name="judged", judge=JudgeOptions(judge_base_url=server.url, judge_model=server.name,
+                                                  judge_max_tokens=16, judge_repeats=0)))
+
+    first = run()
+    entry = first.results["results"]["legal_qa_disc_subjective"]
+    assert entry["judge_parse_rate,none"] == 0.0 and entry["judge_score,none"] is None
+    judge = first.results["lawbench"]["judge"]
+    assert (judge["computed"], judge["failed"], judge["unparsed"]) == (4, 0, 2)  # 2 asks + 2 repair turns
+    assert judge["tokens_in"] > 0 and judge["tokens_out"] > 0  # transformers serve reports usage
+    again = run().results["lawbench"]
+    assert (again["judge"]["computed"], again["judge"]["from_cache"]) == (0, 4)  # no new judge call
+    assert again["requests"]["computed"] == 0
