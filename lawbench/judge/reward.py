@@ -3,9 +3,10 @@
 The judge is configured by environment variables (TRL hands a reward function only the batch, not the
 command line): ``LAWBENCH_JUDGE_BASE_URL`` and ``LAWBENCH_JUDGE_MODEL`` (required),
 ``LAWBENCH_JUDGE_RUBRIC`` (``disc`` by default, ``legal10`` or a rubric file), ``LAWBENCH_JUDGE_CONCURRENCY``
-(default 8) and the key in ``LAWBENCH_JUDGE_API_KEY`` (else ``OPENAI_API_KEY``). Rows need the reference
-answer in a ``reference`` (or ``response``) column, as ``prompt`` records for the RL recipes carry it;
-rows without one get ``None`` (the reward does not apply). An empty completion scores 0 without a call;
+(default 8) and the key in ``LAWBENCH_JUDGE_API_KEY`` (else ``OPENAI_API_KEY``). Rows need a gold answer,
+read as the ``similarity`` and ``rouge`` rewards read it (:func:`lawbench.metrics.rewards.gold_answers`:
+``reference``, else ``response`` / ``output`` / a free-text ``answer``); rows without one get ``None``
+(the reward does not apply). An empty completion scores 0 without a call;
 a judgment that does not parse after the repair turn gives ``None`` for that row.
 
     LAWBENCH_JUDGE_BASE_URL=http://127.0.0.1:8001/v1 LAWBENCH_JUDGE_MODEL=judge \\
@@ -62,17 +63,17 @@ def _judge():
     return _CLIENTS[key]
 
 
-def judge_reward(completions: list, prompts: list | None = None, reference: list | None = None,
-                 response: list | None = None, **_) -> list[float | None]:
+def judge_reward(completions: list, prompts: list | None = None, **kwargs) -> list[float | None]:
     """The rubric's overall score scaled to [0, 1] per completion (``None``: no reference, or unparsed)."""
     from lawbench.judge.pointwise import judge_conversations
+    from lawbench.metrics.rewards import gold_answers
 
-    references = reference if reference is not None else response
+    references = gold_answers(len(completions), **kwargs)  # the gold answer columns `similarity` and `rouge` read
     rewards: list[float | None] = [None] * len(completions)
     asks = []
     for i, completion in enumerate(completions):
-        ref = references[i] if references is not None and i < len(references) else None
-        if not isinstance(ref, str) or not ref.strip():
+        ref = references[i]
+        if ref is None:
             continue
         answer = _answer(completion)
         if not answer.strip():
