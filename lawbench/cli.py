@@ -16,6 +16,8 @@ from lawbench import __version__
 from lawbench.errors import LawbenchError, first_line
 
 EPILOG = "Docs: README.md and docs/index.md. Every subcommand has --help."
+# Commands that never reach the Hugging Face hub (the others probe it once and go offline when it is down).
+OFFLINE_COMMANDS = ("tasks", "score", "leaderboard", "runs")
 
 
 def _add_eval_parser(sub) -> None:
@@ -457,6 +459,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         args = build_parser().parse_args(argv)
         _setup_logging(args.log_level)
+        if args.command not in OFFLINE_COMMANDS:
+            from lawbench.utils.offline import go_offline_if_unreachable
+
+            go_offline_if_unreachable()  # before any Hugging Face library reads HF_HUB_OFFLINE
         return args.func(args)
     except LawbenchError as err:
         print(f"lawbench: error: {err}", file=sys.stderr)
