@@ -124,7 +124,8 @@ def _add_recipe_parser(sub) -> None:
     from lawbench.recipes.registry import RECIPE_NAMES
 
     # The recipe's own flags are parsed by TRL's parser (every TRL config field is a flag), so this
-    # parser only picks the recipe and hands the rest over; `lawbench recipe sft --help` shows them all.
+    # parser only picks the recipe and hands the rest over; `lawbench recipe sft --help` shows lawbench's
+    # options and the common ones (lawbench.recipes.help), `--help-all` all of them.
     p = sub.add_parser("recipe", add_help=False,
                        help=f"train a checkpoint ({', '.join(RECIPE_NAMES)}), optionally evaluate it",
                        description="lawbench recipe NAME --model M --dataset D --output-dir OUT [--config YAML] "
@@ -299,6 +300,16 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_recipe(args) -> int:
+    if "--help-all" in args.args:  # TRL's parser: every flag (imports TRL, a few seconds)
+        from lawbench.recipes.runner import full_help
+
+        print(full_help(args.name))
+        return 0
+    if "-h" in args.args or "--help" in args.args:  # lawbench's options first, without importing TRL
+        from lawbench.recipes.help import short_help
+
+        print(short_help(args.name))
+        return 0
     from lawbench.recipes.runner import main as recipe_main
 
     return recipe_main(args.name, args.args)
@@ -444,9 +455,8 @@ def recipe_help() -> str:
     names = ",".join(RECIPES)
     lines = [f"usage: lawbench recipe {{{names}}} --model M --dataset D --output-dir OUT [--config YAML]",
              "       [--then-eval [--tasks T] [--limit N] [--data-dir DIR]] [TRL / transformers flags]", "",
-             "Train a checkpoint with TRL and optionally evaluate it. `lawbench recipe NAME --help` lists every "
-             "flag of",
-             "that recipe (its TRL config, TRL's ModelConfig for LoRA / QLoRA, and lawbench's own arguments)."]
+             "Train a checkpoint with TRL and optionally evaluate it. `lawbench recipe NAME --help` lists lawbench's",
+             "options and the common training flags; `--help-all` every flag (TRL config, ModelConfig for LoRA)."]
     lines += [f"  {recipe.name:7s} {recipe.summary}" for recipe in RECIPES.values()]
     return "\n".join(lines)
 

@@ -19,6 +19,7 @@ another. ``--eval_tasks T --eval_steps N`` scores the model on lawbench tasks wh
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import datetime as _dt
 import importlib
@@ -56,7 +57,8 @@ def recipe_module(name: str):
     return importlib.import_module(get_recipe(name).module)
 
 
-def make_parser(name: str):
+def make_parser(name: str, for_help: bool = False):
+    """TRL's parser for recipe ``name``; ``for_help`` groups its flags for ``--help-all`` (lawbench's first)."""
     import torch
     from trl import ModelConfig, TrlParser
 
@@ -65,11 +67,39 @@ def make_parser(name: str):
 
     module = recipe_module(name)
     config_class = getattr(module, get_recipe(name).config_class)
-    parser = TrlParser((RecipeArguments, config_class, ModelConfig, PeftArguments), prog=f"lawbench recipe {name}")
+    if for_help:
+        classes = (_grouped(RecipeArguments, "lawbench options"),
+                   _grouped(PeftArguments, "adapters (lawbench, with --use_peft)"),
+                   _grouped(config_class, f"{config_class.__name__} (TRL / transformers training flags)"),
+                   _grouped(ModelConfig, "ModelConfig (TRL: model loading, LoRA, QLoRA)"))
+        parser = TrlParser(classes, prog=f"lawbench recipe {name}", formatter_class=_DefaultOnceFormatter)
+    else:
+        parser = TrlParser((RecipeArguments, config_class, ModelConfig, PeftArguments),
+                           prog=f"lawbench recipe {name}")
     if not torch.cuda.is_available():
         # TRL turns bf16 on by default, which transformers refuses on a CPU; a flag or YAML can still set it.
         parser.set_defaults(bf16=False)
     return parser
+
+
+def _grouped(cls, title: str):
+    """``cls`` under a ``--help`` section of its own (HfArgumentParser reads ``_argument_group_name``)."""
+    return type(cls.__name__, (cls,), {"_argument_group_name": title})
+
+
+class _DefaultOnceFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Adds ``(default: X)`` only where the help does not already say it and X is not None."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default:" in text or action.default is None:
+            return text
+        return super()._get_help_string(action)
+
+
+def full_help(name: str) -> str:
+    """``lawbench recipe NAME --help-all``: every flag, lawbench's sections first."""
+    return make_parser(name, for_help=True).format_help()
 
 
 def parse(name: str, argv: list[str]) -> RecipeContext:
