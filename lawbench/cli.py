@@ -202,6 +202,15 @@ def _add_judge_parser(sub) -> None:
     w.set_defaults(func=cmd_judge_pairwise)
 
 
+def _add_runs_parser(sub) -> None:
+    p = sub.add_parser("runs", help="list the eval runs under folders: stage, parent, model, primary scores",
+                       description="Find eval runs under each DIR (as `lawbench leaderboard build --runs` does) and "
+                       "print one line per run: stage, parent, model, tasks, primary scores, when.")
+    p.add_argument("dirs", nargs="+", metavar="DIR", help="a run folder or a folder of runs (e.g. OUT/runs)")
+    p.add_argument("--json", action="store_true", help="print {\"runs\": [...]} as the last line of stdout")
+    p.set_defaults(func=cmd_runs)
+
+
 def _add_demo_parser(sub) -> None:
     p = sub.add_parser("demo",
                        help="the whole loop offline on a CPU: tiny model, every training stage evaluated, site built",
@@ -219,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                         help="lawbench's log level (lm-eval and transformers log warnings only unless DEBUG)")
     sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{demo,eval,score,tasks,recipe,pipeline,leaderboard,model,chat,generate,"
+                                metavar="{demo,eval,score,tasks,recipe,pipeline,leaderboard,runs,model,chat,generate,"
                                 "serve,rag,judge}")
     _add_demo_parser(sub)
     _add_eval_parser(sub)
@@ -234,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_rag_parser(sub)
     _add_judge_parser(sub)
+    _add_runs_parser(sub)
     return parser
 
 
@@ -438,6 +448,12 @@ def cmd_judge_pairwise(args) -> int:
     path = pairwise_runs(args.runs, judge, iters=args.bootstrap_iters, seed=args.seed, out=args.out)
     print(f"judged win rates written to {path}")
     return 0
+
+
+def cmd_runs(args) -> int:
+    from lawbench.leaderboard.summary import main as runs_main
+
+    return runs_main(args.dirs, as_json=args.json)
 
 
 def _setup_logging(level: str) -> None:
