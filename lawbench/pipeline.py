@@ -6,7 +6,7 @@ Layout::
 
     OUT/checkpoints/<stage>/   model or adapter, tokenizer, trainer_state.json, lawbench_stage.json
     OUT/runs/<stage>/          that stage's eval run (``base`` evaluates the starting model; ``rm`` has none)
-    OUT/logs/<stage>.log       the stage's full output
+    OUT/logs/<stage>.log       the stage's output without library warnings (all of it: <stage>.debug.log)
 
 Every stage starts from its parent's checkpoint: by default the previous stage, or ``parent:`` in the
 YAML (e.g. dpo and kto both from rs-sft). ``rm`` is trained for ``ppo`` (its ``--reward_model``) and not
@@ -54,7 +54,6 @@ import json
 import logging
 import re
 import shlex
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,15 +239,14 @@ def _eval_args(plan: Plan, stage: str, parent: str | None) -> list[str]:
 
 
 def _run(cmd: list[str], log_file: Path, what: str) -> None:
+    from lawbench.stage_console import run_stage
+
     log_file.parent.mkdir(parents=True, exist_ok=True)
     log.info("pipeline: %s (log: %s)", what, log_file)
-    with open(log_file, "a", encoding="utf-8") as handle:
-        handle.write("$ " + shlex.join(cmd) + "\n")
-        handle.flush()
-        done = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT)
-    if done.returncode != 0:
+    returncode = run_stage(cmd, log_file, what)  # library warnings go to <stage>.debug.log only
+    if returncode != 0:
         tail = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:] or ["?"]
-        raise LawbenchError(f"pipeline: {what} failed (exit {done.returncode}); see {log_file}: {tail[0][:500]}")
+        raise LawbenchError(f"pipeline: {what} failed (exit {returncode}); see {log_file}: {tail[0][:500]}")
 
 
 def _finished_run(run_dir: Path) -> bool:
@@ -336,6 +334,8 @@ def _run_stages(plan: Plan, on_stage_done) -> dict[str, str]:
     def done(stage: str, state: str) -> None:
         nonlocal clock
         status[stage] = state
+        if state == "skipped":
+            log.info("pipeline: %s already done, skipped", stage)
         if on_stage_done and state != "skipped":
             on_stage_done(stage, time.perf_counter() - clock)
         clock = time.perf_counter()

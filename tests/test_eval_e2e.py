@@ -51,7 +51,7 @@ def test_done_when_command_on_unseen_scenarios(tiny_model, lawshift_dir, tmp_pat
     first = json.loads(samples[0].read_text(encoding="utf-8").splitlines()[0])
     assert "<|im_start|>system" in first["arguments"]["gen_args_0"]["arg_0"]  # chat template applied
     assert set(first) >= {"doc", "target", "resps", "filtered_resps", "charge_acc", "verdict_acc"}
-    assert "skipping 28 scenario item(s)" in done.stderr
+    assert "28 other item(s) left out" in done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1])["run_dir"] == str(runs / "x")
     assert not list((runs / "x").glob("*.tmp")) and not list((runs / "x").glob(".*.tmp"))
 

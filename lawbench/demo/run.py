@@ -100,7 +100,7 @@ def run_demo(out: str | Path, data_dir: str | None = None) -> Path:
     timings["model init"] = round(time.perf_counter() - started, 1)
     data = Path(data_dir).resolve() if data_dir else write_demo_data(out / "demo-data")
     config = demo_config(data, real=bool(data_dir))
-    atomic_write_text(out / "pipeline.yaml", yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    atomic_write_text(out / "pipeline.yaml", config_yaml(config))
     plan = make_plan(str(model), ",".join(STAGES), str(out), config)
     status = run_pipeline(plan, on_stage_done=lambda stage, seconds: timings.__setitem__(stage, round(seconds, 1)))
     started = time.perf_counter()
@@ -109,6 +109,50 @@ def run_demo(out: str | Path, data_dir: str | None = None) -> Path:
     timings["site"] = round(time.perf_counter() - started, 1)
     atomic_write_json(out / "demo_timings.json", {"stages": status, "seconds": timings})
     print_stage_table(load_stage_runs(out / "runs", evaluated_stages([BASE_STAGE, *STAGES])))
-    print(f"seconds per step: {timings}")
-    print(f"site: {index}")
+    print_timings(timings, status)
+    print(f"site:     {index}")
+    print(f"overview: {index.parent / 'exports' / 'overview.md'} (also CSV and LaTeX beside it)")
+    print(f"runs:     lawbench runs {out / 'runs'}")
     return index
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a value shared by several stages in full each time (no ``&id001`` anchors, ``*id001`` aliases)."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def config_yaml(config: dict) -> str:
+    """``OUT/pipeline.yaml``: the configuration as a person would write it.
+
+    >>> shared = ["format", "charge"]
+    >>> print(config_yaml({"ppo": {"reward_funcs": shared}, "grpo": {"reward_funcs": shared}}), end="")
+    ppo:
+      reward_funcs:
+      - format
+      - charge
+    grpo:
+      reward_funcs:
+      - format
+      - charge
+    """
+    return yaml.dump(config, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False)
+
+
+def print_timings(timings: dict[str, float], status: dict[str, str], console=None) -> None:
+    """Seconds per step of this run as a table (stages already done are marked, with no time)."""
+    import sys
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(width=None if sys.stdout.isatty() else 160)
+    table = Table(title="Seconds per step", title_justify="left")
+    table.add_column("step")
+    table.add_column("seconds", justify="right")
+    for step in dict.fromkeys([*timings, *status]):
+        seconds = timings.get(step)
+        table.add_row(step, f"{seconds:.1f}" if seconds is not None else status.get(step, ""))
+    table.add_row("total", f"{sum(timings.values()):.1f}", end_section=True)
+    console.print(table)

@@ -106,8 +106,14 @@ def select_tasks(tasks: str | list[str], data_dir: str | None = None, metadata: 
                 "articles_poisoned.json"
             )
     if skipped and any(n.startswith("lawshift") for n in names):
-        log.warning("lawshift: skipping %d scenario item(s) not in the local copy: %s", len(skipped),
-                    "; ".join(f"{k} ({v})" for k, v in skipped.items()))
+        details = "; ".join(f"{k} ({v})" for k, v in skipped.items())
+        # A local copy with some scenario folders (the demo's three, a subset) is expected: say so calmly.
+        # Anything else (a file missing inside a scenario folder) points at a damaged copy: a warning.
+        expected = all(reason == "folder missing" for reason in skipped.values())
+        log.log(logging.INFO if expected else logging.WARNING,
+                "lawshift: scoring the scenarios present in the local copy; %d other item(s) left out (listed in "
+                "the run's manifest, lawbench.skipped)%s", len(skipped), "" if expected else f": {details}")
+        log.debug("lawshift: left out: %s", details)
         selection.skipped["lawshift"] = skipped
     return selection
 

@@ -12,9 +12,10 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from lawbench.demo.data import CHANGED, write_demo_data
-from lawbench.demo.run import STAGES, demo_config
+from lawbench.demo.run import STAGES, config_yaml, demo_config, print_timings
 from lawbench.metrics.rewards import weighted_sum
 from lawbench.pipeline import make_plan
 from lawbench.recipes.data import load_records
@@ -91,6 +92,18 @@ def test_demo_config_on_its_own_data_plans_every_stage(demo_data, tmp_path):
     config = demo_config(demo_data, real=False)
     _check_plan(config, tmp_path / "out")
     assert json.loads(json.dumps(config)) == config  # written to OUT/pipeline.yaml: plain data only
+    text = config_yaml(config)
+    assert "&id" not in text and "*id" not in text and yaml.safe_load(text) == config
+
+
+def test_seconds_per_step_is_a_table():
+    from rich.console import Console
+
+    console = Console(record=True, width=100)
+    print_timings({"model init": 9.3, "sft": 61.6}, {"base": "skipped", "sft": "ran"}, console=console)
+    lines = [line.split() for line in console.export_text().splitlines()]
+    assert ["│", "sft", "│", "61.6", "│"] in lines and ["│", "base", "│", "skipped", "│"] in lines
+    assert ["│", "total", "│", "70.9", "│"] in lines
 
 
 def test_demo_config_with_data_dir_reads_the_real_datasets(shared_data, tmp_path):

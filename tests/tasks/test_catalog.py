@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from lawbench.errors import DataError, TaskError
@@ -28,14 +30,15 @@ def test_catalog_lists_every_scenario_side():
 
 
 def test_group_is_narrowed_to_local_scenarios(lawshift_dir, caplog):
+    caplog.set_level(logging.DEBUG, logger="lawbench.tasks.select")
     selection = select_tasks("lawshift", str(lawshift_dir), {"data_dir": str(lawshift_dir)})
     loaded = selection.manager.load(selection.names)
     assert sorted(loaded["tasks"]) == sorted(
         f"lawshift_{s}_{side}" for s in ("subject_explicit_extend", "object_explicit_reduce", "term_up")
         for side in ("original", "poisoned"))
     assert set(loaded["groups"]) == {"lawshift", "lawshift_original", "lawshift_poisoned"}
-    warnings = [r for r in caplog.records if "skipping" in r.getMessage()]
-    assert len(warnings) == 1 and "term_down (folder missing)" in warnings[0].getMessage()
+    notes = [r for r in caplog.records if "left out" in r.getMessage()]  # a subset is expected: no warning
+    assert [r.levelname for r in notes] == ["INFO", "DEBUG"] and "term_down (folder missing)" in notes[1].getMessage()
     assert len(selection.skipped["lawshift"]) == 28
 
 
