@@ -65,3 +65,7 @@ def test_every_stage_trains_and_is_evaluated_then_resumes(tiny_model, tmp_path):
     assert again.returncode == 0, again.stderr[-2000:]
     assert "base (skipped), pt (skipped), sft (skipped), rs-sft (skipped), dpo (skipped), kto (skipped), " \
            "rm (skipped), ppo (skipped), grpo (ran)" in again.stdout
+    assert "pipeline: kto already done, skipped" in again.stderr  # a line per skipped stage as it happens
+    # library warnings stay out of the stage logs; the debug logs keep the complete output
+    assert "Warning: " not in (out / "logs" / "dpo.log").read_text(encoding="utf-8")
+    assert "Warning: " in (out / "logs" / "dpo.debug.log").read_text(encoding="utf-8")
