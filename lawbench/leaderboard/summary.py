@@ -5,7 +5,7 @@
 
 Runs are found the way ``lawbench leaderboard build`` finds them (:func:`lawbench.leaderboard.runs.run_folders`)
 and only their newest results file is read (no samples), so a large folder lists at once. A task's score is
-its primary metric (the first of its ``metric_list``, as on the site's overview) for the tasks and groups at
+its family's primary metric (:meth:`TaskTree.primary_metric`, as on the site's overview) for the tasks and groups at
 the top of each run's tree.
 
 Example:
