@@ -59,7 +59,9 @@ def process_results(doc: dict, results: list) -> dict[str, float]:
     """
     first = results[0]
     metrics = dict((first if isinstance(first, Score) else score_output(doc, first)).value)
-    recall = retrieval_recall(doc["relevant_articles"], doc.get("retrieved_articles") or [])
-    if doc.get("retrieved_articles") is not None and recall is not None:
-        metrics["retrieval_recall"] = recall
+    retrieved = doc.get("retrieved_articles")
+    if retrieved is not None:  # only a --rag prompt has retrieved provisions (and then the gold ids count)
+        recall = retrieval_recall(doc.get("relevant_articles") or [], retrieved)
+        if recall is not None:
+            metrics["retrieval_recall"] = recall
     return metrics
