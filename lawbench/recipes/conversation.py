@@ -17,6 +17,8 @@ Example (with a model from ``lawbench model init --out tiny``)::
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from lawbench.errors import DataError
 
 # For tokenizers without a chat template (base models): plain concatenation, the answer ends with EOS.
@@ -42,7 +44,8 @@ def assistant_spans(tokenizer, messages: list[dict]) -> tuple[str, list[tuple[in
         if message["role"] != "assistant":
             continue
         before = _render(tokenizer, messages[:index], generation_prompt=True) if index else ""
-        through = _render(tokenizer, messages[: index + 1], generation_prompt=False)
+        last = index == len(messages) - 1  # then "through" is the whole conversation, already rendered
+        through = full if last else _render(tokenizer, messages[: index + 1], generation_prompt=False)
         if not (full.startswith(through) and through.startswith(before)):
             raise DataError(
                 "the chat template does not render a conversation's beginning as a prefix of the whole "
@@ -52,15 +55,34 @@ def assistant_spans(tokenizer, messages: list[dict]) -> tuple[str, list[tuple[in
     return full, spans
 
 
+def _assistant_mask(offsets: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[int]:
+    """1 on every token that begins inside one of ``spans`` (character ranges), 0 elsewhere."""
+    begins = [begin for begin, _ in offsets]
+    if any(later < earlier for earlier, later in zip(begins, begins[1:])):  # not seen with fast tokenizers
+        return [int(any(start <= begin < end for start, end in spans)) for begin in begins]
+    mask = [0] * len(begins)
+    for start, end in spans:  # the tokens beginning in [start, end) are one run of the sorted begins
+        low, high = bisect_left(begins, start), bisect_left(begins, end)
+        mask[low:high] = [1] * (high - low)
+    return mask
+
+
+def tokenize_conversations(tokenizer, chats: list[list[dict]], max_length: int | None = None) -> dict[str, list]:
+    """Columns ``input_ids`` and ``assistant_masks`` of many chats (one batched call of the fast tokenizer)."""
+    rendered = [assistant_spans(tokenizer, messages) for messages in chats]
+    encoded = tokenizer([text for text, _ in rendered], add_special_tokens=False, return_offsets_mapping=True)
+    columns: dict[str, list] = {"input_ids": [], "assistant_masks": []}
+    for ids, offsets, (_, spans) in zip(encoded["input_ids"], encoded["offset_mapping"], rendered):
+        mask = _assistant_mask(offsets, spans)
+        columns["input_ids"].append(ids[:max_length] if max_length is not None else ids)
+        columns["assistant_masks"].append(mask[:max_length] if max_length is not None else mask)
+    return columns
+
+
 def tokenize_conversation(tokenizer, messages: list[dict], max_length: int | None = None) -> dict:
     """``{"input_ids", "assistant_masks"}``: 1 on every token of an assistant turn, 0 elsewhere."""
-    text, spans = assistant_spans(tokenizer, messages)
-    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    ids, offsets = encoded["input_ids"], encoded["offset_mapping"]
-    mask = [int(any(start <= begin < end for start, end in spans)) for begin, _ in offsets]
-    if max_length is not None:
-        ids, mask = ids[:max_length], mask[:max_length]
-    return {"input_ids": ids, "assistant_masks": mask}
+    columns = tokenize_conversations(tokenizer, [messages], max_length)
+    return {name: values[0] for name, values in columns.items()}
 
 
 def tokenize_prompt(tokenizer, messages: list[dict]) -> str:
@@ -68,18 +90,34 @@ def tokenize_prompt(tokenizer, messages: list[dict]) -> str:
     return _render(tokenizer, messages, generation_prompt=True)
 
 
-def tokenized_dataset(tokenizer, chats: list[list[dict]], max_length: int | None, extra: dict | None = None):
+def _tokenize_batch(batch: dict, tokenizer, max_length: int | None) -> dict:
+    columns = tokenize_conversations(tokenizer, batch["messages"], max_length)
+    columns["answered"] = [any(mask) for mask in columns["assistant_masks"]]
+    return columns
+
+
+def tokenized_dataset(tokenizer, chats: list[list[dict]], max_length: int | None, extra: dict | None = None,
+                      num_proc: int | None = None):
     """A ``datasets.Dataset`` of ``input_ids`` + ``assistant_masks`` (+ extra columns such as weights).
 
     Used by sft and rs-sft; a chat whose answer is cut off entirely by ``max_length`` is an error, since it
-    would train on nothing.
+    would train on nothing. ``num_proc`` (SFTConfig's ``dataset_num_proc``) tokenizes in that many
+    processes with a batched ``datasets.map``; the result is the same.
     """
     import datasets
 
-    rows = [tokenize_conversation(tokenizer, chat, max_length) for chat in chats]
-    empty = [i for i, row in enumerate(rows) if not any(row["assistant_masks"])]
+    if num_proc is not None and num_proc > 1 and len(chats) > 1:
+        dataset = datasets.Dataset.from_dict({"messages": chats, **(extra or {})}).map(
+            _tokenize_batch, batched=True, num_proc=num_proc, remove_columns=["messages"],
+            fn_kwargs={"tokenizer": tokenizer, "max_length": max_length}, desc="tokenizing chats")
+        answered = dataset["answered"]
+        dataset = dataset.remove_columns("answered")
+    else:
+        columns = tokenize_conversations(tokenizer, chats, max_length)
+        answered = [any(mask) for mask in columns["assistant_masks"]]
+        dataset = datasets.Dataset.from_dict({**columns, **(extra or {})})
+    empty = [i for i, ok in enumerate(answered) if not ok]
     if empty:
         raise DataError(f"{len(empty)} record(s) have no answer tokens left after truncation to "
                         f"max_length={max_length} (first: record {empty[0]}); raise --max_length")
-    columns = {"input_ids": [r["input_ids"] for r in rows], "assistant_masks": [r["assistant_masks"] for r in rows]}
-    return datasets.Dataset.from_dict({**columns, **(extra or {})})
+    return dataset

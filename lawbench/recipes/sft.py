@@ -49,7 +49,7 @@ def load_conversations(recipe) -> tuple[list[list[dict]], list[dict]]:
 def train(ctx: RecipeContext) -> None:
     model, tokenizer, peft_config = load_model(ctx)
     chats, described = load_conversations(ctx.recipe)
-    dataset = tokenized_dataset(tokenizer, chats, ctx.training.max_length)
+    dataset = tokenized_dataset(tokenizer, chats, ctx.training.max_length, num_proc=ctx.training.dataset_num_proc)
     trainer = SFTTrainer(model=model, args=ctx.training, train_dataset=dataset, processing_class=tokenizer,
                          peft_config=peft_config)
     train_and_score(trainer, ctx, tokenizer)
