@@ -1,9 +1,10 @@
 """Character TER: lawbench.metrics.text.ter vs sacreBLEU on real LawBench 3-8 pairs.
 
-    python bench/ter_speed.py [--per-model 100] [--workers 2] [--data-dir ../shared/data]
+    python bench/ter_speed.py [--pairs 300] [--workers 2] [--all-pairs] [--data-dir ../shared/data]
 
-Pairs: the first ``--per-model`` predictions of each of GPT4, chatglm2-6b and qwen-7b
-(``DATA_DIR/lawbench_oc/predictions/zero_shot/<model>/3-8.json``) against the 3-8 references as
+Pairs: the ``--pairs`` shortest predictions among GPT4's, chatglm2-6b's and qwen-7b's
+(``DATA_DIR/lawbench_oc/predictions/zero_shot/<model>/3-8.json``; shortest because sacreBLEU's
+side costs seconds per pair and grows with the length) against the 3-8 references as
 ``legal_qa_lawbench_3_8`` scores them (``回答:`` removed). Both sides compute the statistics of
 ``TER(normalized=True, asian_support=True)`` per pair; the figure compared is CPU seconds per pair
 (process time: other load on the machine barely moves it), wall time is reported too.
@@ -124,6 +125,7 @@ def run_comparison(pairs: list[dict], reference: dict[str, dict], args) -> None:
         sacre_rows.append([expected["edits"], expected["ref_len"]])
     ours_wall = time.perf_counter() - wall
     metric = TER(normalized=True, asian_support=True)
+    metric.num_refs = 1  # for its signature (set by sacreBLEU once it has scored)
     sacre_corpus = metric._compute_score_from_stats([sum(r[0] for r in sacre_rows), sum(r[1] for r in sacre_rows)])
     ours_corpus = ter.corpus_ter(rows)
     if worst > 1e-9 or abs(ours_corpus - sacre_corpus.score) > 1e-9:

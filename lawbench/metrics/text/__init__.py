@@ -13,7 +13,8 @@ bleu1..bleu4          nltk cumulative sentence BLEU-n on jieba words, smoothing 
 meteor                nltk METEOR on jieba words, exact + stem matches only        0-1
                       (no WordNet: ``meteor_synonyms`` is False); mean of pairs
 bleu                  sacreBLEU corpus BLEU, ``tokenize="zh"``                     0-100
-ter                   sacreBLEU corpus TER, ``asian_support=True`` (lower=better)  0-100+
+ter                   character TER, sacreBLEU ``TER(normalized=True,              0-100+
+                      asian_support=True)`` (:mod:`.ter`; lower=better)
 chrf                  sacreBLEU corpus chrF (char 6-grams, beta 2)                 0-100
 ====================  ==========================================================  ============
 
