@@ -5,7 +5,8 @@
 Ways to answer the same LawShift prompts (greedy, same chat-templated prompts, same stop rule):
 
 1. ``lawbench eval`` (the CLI, its start-up and lm-eval included; request cache off);
-2. the reference scripts' way: a transformers loop, one prompt at a time;
+2. the reference scripts' way: a transformers loop, one prompt at a time (``bench/plain_loop.py`` on the
+   prompts lawbench rendered, read back from its samples);
 3. a plain length-sorted batched ``generate`` loop (batch ``--batch``);
 4. ``lawbench eval --batch-size N`` with the same batch (lm-eval sorts requests by length, so its
    batches are length-bucketed like the plain loop's);
@@ -24,50 +25,17 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "eval_speed.json"
 SCENARIOS = ("action_explicit_extend", "action_explicit_reduce")
-
-# The plain loops: what a hand-written evaluation script does. Run in a fresh interpreter.
-PLAIN = r'''
-import json, sys, time, torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
-from lawbench.tasks.lawshift.data import load_side_dataset, system_prompt
-model_dir, data_dir, limit, max_new, batch, out, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], int(sys.argv[7])
-if threads:
-    torch.set_num_threads(threads)
-tok = AutoTokenizer.from_pretrained(model_dir); tok.padding_side = "left"
-model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
-prompts = []
-for scenario in %r:
-    for side in ("original", "poisoned"):
-        for doc in load_side_dataset(scenario, side, data_dir)[:limit]:
-            messages = [{"role": "system", "content": system_prompt()}, {"role": "user", "content": doc["prompt"]}]
-            prompts.append(tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
-order = sorted(range(len(prompts)), key=lambda i: -len(tok(prompts[i])["input_ids"])) if batch > 1 else list(range(len(prompts)))
-answers = [None] * len(prompts)
-start = time.perf_counter()
-with torch.no_grad():
-    for at in range(0, len(order), batch):
-        idx = order[at:at + batch]
-        enc = tok([prompts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False)
-        gen = model.generate(**enc, max_new_tokens=max_new, do_sample=False, pad_token_id=tok.pad_token_id,
-                             stop_strings=["</answer>"], tokenizer=tok)
-        for j, i in enumerate(idx):
-            answers[i] = tok.decode(gen[j, enc["input_ids"].shape[1]:], skip_special_tokens=True).split("</answer>")[0]
-json.dump({"answers": answers, "prompts": prompts, "generate_s": time.perf_counter() - start}, open(out, "w"), ensure_ascii=False)
-''' % (SCENARIOS,)  # noqa: E501 (a script run in a fresh interpreter)
+sys.path.insert(0, str(HERE))
+from plain_loop import requests_from_samples, run_timed  # noqa: E402 (bench scripts are run as files)
 
 
 def timed(cmd: list[str], env: dict) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if done.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stderr[-3000:]}")
-    return time.perf_counter() - start
+    return run_timed(cmd, env)[0]
 
 
 def lawbench_answers(run_dir: Path) -> dict[str, str]:
@@ -103,11 +71,14 @@ def main() -> None:
                 *extra]
 
     def plain_cmd(batch: int, out: Path, threads: int = 0) -> list[str]:
-        return [sys.executable, "-c", PLAIN, model, args.data_dir, str(args.limit), str(args.max_new_tokens),
-                str(batch), str(out), str(threads)]
+        return [sys.executable, str(HERE / "plain_loop.py"), model, str(requests), str(batch), str(out), str(threads)]
 
+    first = timed(lawbench_cmd("b1", 1), env)
+    # the plain loops answer the very prompts lawbench rendered (chat template, stop strings included)
+    requests = work / "requests.json"
+    requests.write_text(json.dumps(requests_from_samples(work / "runs" / "b1"), ensure_ascii=False), encoding="utf-8")
     rows = {
-        "lawbench eval (batch 1)": timed(lawbench_cmd("b1", 1), env),
+        "lawbench eval (batch 1)": first,
         "lawbench eval (batch 1, --no-prefix-cache)": timed(lawbench_cmd("b1np", 1, "--no-prefix-cache"), env),
         "transformers, one prompt at a time": timed(plain_cmd(1, work / "plain1.json"), env),
         f"transformers, length-sorted batches of {args.batch}": timed(plain_cmd(args.batch, work / "plainb.json"),
@@ -117,8 +88,9 @@ def main() -> None:
             lawbench_cmd("bNnp", args.batch, "--no-prefix-cache"), env),
     }
     plain = json.loads((work / "plain1.json").read_text(encoding="utf-8"))
+    prompts = [r["prompt"] for r in json.loads(requests.read_text(encoding="utf-8"))["generate"]]
     ours = lawbench_answers(work / "runs" / "b1")
-    same = sum(ours.get(p, None) == a for p, a in zip(plain["prompts"], plain["answers"]))
+    same = sum(ours.get(p, None) == a for p, a in zip(prompts, plain["answers"]))
     generation = {name: json.loads(next((work / "runs" / name).glob("results_*.json")).read_text())
                   ["lawbench"]["timings"]["generation_s"]
                   for name in ("b1", "b1np", "bN", "bNnp")}

@@ -133,6 +133,7 @@ class _RequestCounter:
         self.seconds = 0.0
         self._lm = lm
         self._saved = {name: lm.__dict__[name] for name in REQUEST_TYPES if name in lm.__dict__}
+        self.cpu_seconds = 0.0  # this process's CPU time (all threads): comparable on a loaded machine
         for name in REQUEST_TYPES:
             method = getattr(lm, name, None)
             if callable(method):
@@ -149,11 +150,12 @@ class _RequestCounter:
     def _wrap(self, method):
         def counted(requests, *args, **kwargs):
             self.computed += len(requests)
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             try:
                 return method(requests, *args, **kwargs)
             finally:
                 self.seconds += time.perf_counter() - start
+                self.cpu_seconds += time.process_time() - cpu_start
 
         return counted
 
@@ -253,8 +255,10 @@ def _sanitize_sample(sample: dict) -> dict:
 
 
 def write_run(run_dir: Path, results: dict, samples: dict, date_id: str, *, carry: tuple[str, list[str]] | None = None,
-              remove_older: bool = True) -> tuple[Path, list[Path]]:
+              remove_older: bool = True, before_results=None) -> tuple[Path, list[Path]]:
     """Write samples then results (results last: their presence means the run is complete).
+
+    ``before_results(seconds spent writing samples)`` runs just before the results file is written.
 
     ``carry`` is ``(earlier time, tasks)``: those tasks' samples files join this result set (a merge, see
     :mod:`lawbench.run_folder`). With ``remove_older`` the earlier result sets, merged into this one, are
@@ -264,6 +268,7 @@ def write_run(run_dir: Path, results: dict, samples: dict, date_id: str, *, carr
 
     from lawbench.run_folder import carry_samples
 
+    writing_start = time.perf_counter()
     sample_paths = []
     for task_name, task_samples in samples.items():
         lines = [json.dumps(_sanitize_sample(s), ensure_ascii=False, default=handle_non_serializable)
@@ -272,6 +277,8 @@ def write_run(run_dir: Path, results: dict, samples: dict, date_id: str, *, carr
         sample_paths.append(atomic_write_text(path, "\n".join(lines) + "\n"))
     if carry:
         sample_paths += carry_samples(run_dir, carry[0], date_id, carry[1])
+    if before_results is not None:
+        before_results(time.perf_counter() - writing_start)
     results_path = atomic_write_json(run_dir / f"results_{date_id}.json", results, default=handle_non_serializable)
     keep = {results_path.name, *(p.name for p in sample_paths)}
     for old in [*run_dir.glob("results_*.json"), *run_dir.glob("samples_*.jsonl")] if remove_older else []:
@@ -470,6 +477,7 @@ def _run_locked(config: EvalConfig, resolved: ResolvedModel, tasks: _Tasks, run_
         counter.detach()
     eval_seconds = time.perf_counter() - eval_start
     cache_info = results.pop("request_cache", None)
+    stats_start = time.perf_counter()
     results = with_bootstrap_stderrs(results, tasks.loaded["tasks"], config.seed)  # 5. what lm-eval leaves out
     results = with_shift_gaps(results)
     judge_start = time.perf_counter()
@@ -477,14 +485,17 @@ def _run_locked(config: EvalConfig, resolved: ResolvedModel, tasks: _Tasks, run_
     judge_seconds = time.perf_counter() - judge_start
     results = {**results, "task_hashes": task_hashes(results.get("samples") or {}),
                "config": scrub_urls({**results["config"], "model": resolved.display_name})}
+    stats_seconds = time.perf_counter() - stats_start - judge_seconds
     results, carry, remove_older, previous = _merge_earlier(run_dir, results, identity)  # 6. keep other tasks
+    # Every phase; "other_s" is the rest (model identity, request cache set-up, merging, the manifest), so
+    # the parts add up to total_s. Writing is timed up to the results file, which carries these numbers.
     timings = {
         "data_load_s": data_seconds,
         "model_load_s": model.load_seconds,
         "generation_s": counter.seconds,
-        "scoring_s": max(eval_seconds - counter.seconds, 0.0),
-        **({"judge_s": judge_seconds} if judge_info else {}),
-        "total_s": time.perf_counter() - started,
+        "scoring_s": max(eval_seconds - counter.seconds, 0.0),  # lm-eval's requests, per-item scores, aggregates
+        "statistics_s": stats_seconds,  # bootstrap stderrs, LawShift gaps, task hashes
+        **({"judge_s": judge_seconds} if judge_info else {}),  # the judge's time, not in statistics_s
     }
     manifest = build_manifest(config, resolved, model, identity, results, run_name=run_name, tasks=tasks,
                               counter=counter, timings=timings)
@@ -507,8 +518,18 @@ def _run_locked(config: EvalConfig, resolved: ResolvedModel, tasks: _Tasks, run_
     samples = results.get("samples") or {}
     results = {**{k: v for k, v in results.items() if k != "samples"}, "lawbench": manifest}
     date_id = _dt.datetime.now().isoformat().replace(":", "-")
+
+    def finish_timings(writing_seconds: float) -> None:  # called by write_run before the results file
+        timings = manifest["timings"]
+        total = time.perf_counter() - started
+        timings["writing_s"] = round(writing_seconds, 3)
+        timings["other_s"] = round(max(total - sum(timings.values()), 0.0), 3)
+        timings["total_s"] = round(total, 3)
+        manifest["cpu_timings"] = {"generation_s": round(counter.cpu_seconds, 3),
+                                   "total_s": round(time.process_time(), 3)}  # since the process started
+
     results_path, sample_paths = write_run(run_dir, results, samples, date_id, carry=carry,
-                                           remove_older=remove_older)  # samples, then results
+                                           remove_older=remove_older, before_results=finish_timings)
     log.info("requests: %d total, %d reused from cache, %d computed", manifest["requests"]["total"],
              manifest["requests"]["from_cache"], counter.computed)
     return EvalRun(run_dir, results_path, sample_paths, results)

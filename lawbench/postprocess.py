@@ -85,13 +85,14 @@ def shift_summary(results: dict) -> dict:
 def with_bootstrap_stderrs(results: dict, tasks: dict, seed: int) -> dict:
     """``results`` with the stderrs lm-eval leaves at "N/A" (custom corpus-level aggregations) bootstrapped.
 
-    A task opts in with ``metadata: {lawbench_bootstrap_iters: N}``; its items are resampled N times
-    and the task's own aggregation is applied to each resample. Groups whose subtasks now all have a
-    stderr get lm-eval's pooled stderr.
+    A task opts in with ``metadata: {lawbench_bootstrap_iters: N}``; its items are resampled N times.
+    An :class:`~lawbench.metrics.resample.ItemAggregation` scores all resamples at once from the
+    per-item rows; any other aggregation is applied to each resample. Groups whose subtasks now all
+    have a stderr get lm-eval's pooled stderr.
     """
     from lm_eval.api.metrics import pooled_sample_stderr
 
-    from lawbench.metrics.text import bootstrap_stderr
+    from lawbench.metrics.resample import bootstrap_stderr_of
 
     table, samples = results.get("results", {}), results.get("samples") or {}
     filled: dict[str, dict] = {}
@@ -107,7 +108,7 @@ def with_bootstrap_stderrs(results: dict, tasks: dict, seed: int) -> dict:
                 items = [s[metric] for s in samples[name]
                          if s.get("filter", filter_name) == filter_name and metric in s]
                 if len(items) > 1:
-                    entry[key] = bootstrap_stderr(aggregate, items, iters=iters, seed=seed)
+                    entry[key] = bootstrap_stderr_of(aggregate, items, iters=iters, seed=seed)
         filled[name] = entry
     table = {**table, **filled}
     for group, members in (results.get("group_subtasks") or {}).items():

@@ -42,7 +42,11 @@ def test_done_when_command_on_unseen_scenarios(tiny_model, lawshift_dir, tmp_pat
     assert len(manifest["model"]["fingerprint"]) == 64 and manifest["chat_template"]["applied"]
     assert set(manifest["versions"]) >= {"lawbench", "lm_eval", "transformers", "torch"}
     assert len(manifest["data_files"]) == 12 and all(len(h) == 64 for h in manifest["data_files"].values())
-    assert set(manifest["timings"]) == {"data_load_s", "model_load_s", "generation_s", "scoring_s", "total_s"}
+    timings = manifest["timings"]
+    assert set(timings) == {"data_load_s", "model_load_s", "generation_s", "scoring_s", "statistics_s", "writing_s",
+                            "other_s", "total_s"}
+    # every phase is timed: the parts add up to the total (to the rounding of each part)
+    assert abs(sum(v for k, v in timings.items() if k != "total_s") - timings["total_s"]) < 0.01
     assert manifest["requests"] == {"total": 22, "computed": 22, "from_cache": 0, "truncated": 0}
     assert manifest["tasks"][subtask_name("term_up", "poisoned")]["hash"]
     assert set(manifest["shift"]["scenarios"]) == set(SCENARIOS)

@@ -1,10 +1,11 @@
 """Scores with 95% CIs and paired changes between runs, behind a comparability guard.
 
-For one run, a task's CI is a bootstrap over its items; a group's is stratified by leaf task and
-aggregated as lm-eval aggregated the group (size-weighted or plain mean, read off the reported
-score). A change between two runs is a *paired* bootstrap on the items both runs scored: the
-per-item difference is resampled, so the interval reflects only how the two models differ on the
-same items.
+For one run, a task's CI is a bootstrap over its items (per-item values, or for corpus-level metrics
+the per-item rows rescored on each resample: LawBench records, sacreBLEU statistics); a group's is
+stratified by leaf task and aggregated as lm-eval aggregated the group (size-weighted or plain mean,
+read off the reported score). A change between two runs is a *paired* bootstrap on the items both
+runs scored: the per-item difference (or both runs' rows, resampled alike) is resampled, so the
+interval reflects only how the two models differ on the same items.
 
 The guard (``GUARD``) decides whether a change may be shown: differing task versions, documents or
 rendered prompts (lm-eval's ``doc_hash`` / ``prompt_hash``, or the manifest's task hash) block it;
@@ -22,6 +23,7 @@ from lawbench.leaderboard.judged import judge_identity
 from lawbench.leaderboard.runs import Run
 from lawbench.leaderboard.stats import bootstrap_means, change_summary, ci95, combine, combine_points, rnd, stable_seed
 from lawbench.leaderboard.tasktree import TaskTree, split_metric_key
+from lawbench.metrics.resample import resample_counts
 
 # status -> (the change may be shown, what the flag says); listed from the mildest to the worst.
 GUARD: dict[str, tuple[bool, str]] = {
@@ -63,6 +65,7 @@ class Comparator:
         self.references = references
         self._tables: dict[tuple, ItemTable | None] = {}
         self._reps: dict[tuple, np.ndarray] = {}
+        self._row_estimates: dict[tuple, Estimate] = {}
         # (a, b, leaf, filter) -> (guard status, alignment, {metric: replicates}, {metric: observed diff})
         self._paired: dict[tuple, tuple[str, Alignment | None, dict | None, dict[str, float]]] = {}
 
@@ -85,6 +88,14 @@ class Comparator:
 
     def leaf_estimate(self, run_id: str, leaf: str, metric: str, filt: str) -> Estimate | None:
         table = self.table(run_id, leaf, filt)
+        if table is not None and metric in table.rows:  # a corpus-level metric: rescored from per-item rows
+            key = (run_id, leaf, filt, metric)
+            if key not in self._row_estimates:
+                aggregate, rows = table.row_aggregations[metric], table.rows[metric]
+                counts = resample_counts(table.n, self.iters, stable_seed(self.seed, run_id, leaf, filt))
+                self._row_estimates[key] = Estimate(float(aggregate(rows)), aggregate.replicates(rows, counts),
+                                                    table.n)
+            return self._row_estimates[key]
         if table is None or metric not in table.values:
             return None
         column = table.numeric_metrics().index(metric)
@@ -151,9 +162,18 @@ class Comparator:
                 ta, tb = self.table(a, leaf, filt), self.table(b, leaf, filt)
                 metrics = sorted(set(ta.values) & set(tb.values))
                 diffs = tb.matrix(metrics, alignment.rows_b) - ta.matrix(metrics, alignment.rows_a)
-                reps = bootstrap_means(diffs, self.iters, stable_seed(self.seed, a, b, leaf, filt))
+                seed = stable_seed(self.seed, a, b, leaf, filt)
+                reps = bootstrap_means(diffs, self.iters, seed)
                 points = {m: float(diffs[:, i].mean()) for i, m in enumerate(metrics)}
                 reps = {m: reps[:, i] for i, m in enumerate(metrics)}
+                # corpus-level metrics: both runs' rows on the shared items, the same resamples on each side
+                counts = resample_counts(len(alignment.doc_ids), self.iters, seed)
+                for m in sorted(set(ta.rows) & set(tb.rows)):
+                    aggregate = tb.row_aggregations[m]
+                    rows_a = [ta.rows[m][i] for i in alignment.rows_a]
+                    rows_b = [tb.rows[m][i] for i in alignment.rows_b]
+                    points[m] = float(aggregate(rows_b)) - float(aggregate(rows_a))
+                    reps[m] = aggregate.replicates(rows_b, counts) - aggregate.replicates(rows_a, counts)
             self._paired[key] = (status, alignment, reps, points)
         return self._paired[key]
 

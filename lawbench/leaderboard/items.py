@@ -11,7 +11,8 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -34,19 +35,30 @@ class ItemTable:
     doc_hashes: list[str | None]  # document + target: a difference means a different item
     prompt_hashes: list[str | None]
     values: dict[str, np.ndarray]  # only metrics whose every per-item value is a number
+    # metrics whose per-item values are rows (LawBench records, sacreBLEU statistics): the rows, in
+    # doc_id order, and the aggregation that scores them (lawbench.metrics.resample.row_aggregation)
+    rows: dict[str, list] = field(default_factory=dict)
+    row_aggregations: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_samples(cls, samples: dict[int, Sample]) -> ItemTable:
+        from lawbench.metrics.resample import row_aggregation
+
         ids = sorted(samples)
         ordered = [samples[i] for i in ids]
         names = sorted({m for s in ordered for m in s.values})
-        values = {}
+        values, rows, aggregations = {}, {}, {}
         for name in names:
             column = [_number(s.values.get(name)) for s in ordered]
             if column and all(v is not None for v in column):
                 values[name] = np.asarray(column, dtype=float)
+                continue
+            raw = [s.values.get(name) for s in ordered]
+            found = [row_aggregation(name, v) for v in raw]
+            if raw and all(a is not None for a in found) and len({a.__name__ for a in found}) == 1:
+                rows[name], aggregations[name] = raw, found[0]
         doc_hashes = [f"{s.doc_hash}/{s.target_hash}" for s in ordered]
-        return cls(ids, doc_hashes, [s.prompt_hash for s in ordered], values)
+        return cls(ids, doc_hashes, [s.prompt_hash for s in ordered], values, rows, aggregations)
 
     @property
     def n(self) -> int:

@@ -27,6 +27,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from lawbench.metrics.resample import resample_counts  # the one resampling scheme (eval stderrs too)
+
 CI_LEVEL = 0.95
 DIGITS = 6  # floats in the site are rounded so that builds on other machines stay byte-identical
 
@@ -39,14 +41,6 @@ def stable_seed(*parts: object) -> int:
     """
     digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "little")
-
-
-def resample_counts(n: int, iters: int, seed: int) -> np.ndarray:
-    """``iters`` x ``n`` counts of how often each item is drawn in a resample with replacement."""
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, n, size=(iters, n))
-    flat = (draws + np.arange(iters)[:, None] * n).ravel()
-    return np.bincount(flat, minlength=iters * n).reshape(iters, n)
 
 
 def bootstrap_means(values: np.ndarray, iters: int, seed: int) -> np.ndarray:

@@ -25,11 +25,10 @@ from lawbench.metrics.lawbench_oc.base import (
     RefFormatError,
     TaskScore,
     cn_to_arabic,
-    mean,
     normalize_digits,
-    ratio,
     strict_extract,
 )
+from lawbench.metrics.lawbench_oc.items import ItemRow, aggregate_rows
 
 PREFIX = "上文涉及到的犯罪金额:"
 TAG = "[金额]"
@@ -66,17 +65,13 @@ def strict_amounts(pred: str) -> list[float]:
     return strict_extract(pred, TAG, amounts)
 
 
+def amount_item(index: int, pred: str, ref: str) -> ItemRow:
+    gold = gold_amount(index, ref)
+    amounts, strict = lawbench_amounts(pred), strict_amounts(pred)
+    # float products such as 0.85 * 10000 may miss the exact value by one ulp
+    right_strict = any(math.isclose(a, gold, rel_tol=1e-9, abs_tol=1e-6) for a in strict)
+    return ItemRow(int(gold in amounts), 1, int(not amounts), 1, int(right_strict), 1, int(not strict), 1)
+
+
 def score_amount_task(preds: Sequence[str], refs: Sequence[str]) -> TaskScore:
-    correct, correct_strict = [], []
-    abstained = abstained_strict = 0
-    for index, (pred, ref) in enumerate(zip(preds, refs)):
-        gold = gold_amount(index, ref)
-        amounts = lawbench_amounts(pred)
-        abstained += not amounts
-        correct.append(1 if gold in amounts else 0)
-        amounts = strict_amounts(pred)
-        abstained_strict += not amounts
-        # float products such as 0.85 * 10000 may miss the exact value by one ulp
-        correct_strict.append(1 if any(math.isclose(a, gold, rel_tol=1e-9, abs_tol=1e-6) for a in amounts) else 0)
-    return TaskScore(mean(correct), ratio(abstained, len(preds)), mean(correct_strict),
-                     ratio(abstained_strict, len(preds)), len(correct))
+    return aggregate_rows([amount_item(i, pred, ref) for i, (pred, ref) in enumerate(zip(preds, refs))])

@@ -26,11 +26,10 @@ from lawbench.metrics.lawbench_oc.base import (
     RefFormatError,
     TaskScore,
     cn_to_arabic,
-    mean,
     normalize_digits,
-    ratio,
     strict_extract,
 )
+from lawbench.metrics.lawbench_oc.items import ItemRow, aggregate_rows
 
 TAG = "[法条]"
 CRIMINAL_LAW_ARTICLES = 490  # LawBench asserts reference articles are within the Criminal Law's 490 articles
@@ -87,16 +86,11 @@ def _f1(gold: set[int], pred: set[int]) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall != 0 else 0
 
 
+def article_item(index: int, pred: str, ref: str) -> ItemRow:
+    gold = gold_articles(index, ref)
+    found, found_strict = lawbench_articles(pred), strict_articles(pred)
+    return ItemRow(_f1(gold, found), 1, int(not found), 1, _f1(gold, found_strict), 1, int(not found_strict), 1)
+
+
 def score_article_task(preds: Sequence[str], refs: Sequence[str]) -> TaskScore:
-    scores, strict_scores = [], []
-    abstained = abstained_strict = 0
-    for index, (pred, ref) in enumerate(zip(preds, refs)):
-        gold = gold_articles(index, ref)
-        found = lawbench_articles(pred)
-        abstained += not found
-        scores.append(_f1(gold, found))
-        found = strict_articles(pred)
-        abstained_strict += not found
-        strict_scores.append(_f1(gold, found))
-    return TaskScore(mean(scores), ratio(abstained, len(preds)), mean(strict_scores),
-                     ratio(abstained_strict, len(preds)), len(scores))
+    return aggregate_rows([article_item(i, pred, ref) for i, (pred, ref) in enumerate(zip(preds, refs))])

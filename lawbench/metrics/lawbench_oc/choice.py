@@ -23,7 +23,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, choice_judgement, mean, ratio, strict_extract
+from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, choice_judgement, strict_extract
+from lawbench.metrics.lawbench_oc.items import ItemRow, aggregate_rows
 
 LETTERS_4 = ("A", "B", "C", "D")
 LETTERS_5 = ("A", "B", "C", "D", "E")
@@ -101,20 +102,17 @@ def strict_choice(text: str, spec: ChoiceTask) -> set[str]:
     return strict_extract(text, spec.tag, chosen, fallback)
 
 
-def score_choice_task(task: str, preds: Sequence[str], refs: Sequence[str]) -> TaskScore:
+def choice_item(task: str, index: int, pred: str, ref: str) -> ItemRow:
+    """One record of a choice task; a skipped reference still counts in LawBench's abstention denominator."""
     spec = CHOICE_TASKS[task]
-    correct, correct_strict = [], []
-    abstained = abstained_strict = 0
-    for index, (pred, ref) in enumerate(zip(preds, refs)):
-        answer = spec.parse_ref(index, ref)
-        if answer is None:
-            continue
-        right, abstain = choice_judgement(pred, spec.options, answer)
-        correct.append(right)
-        abstained += abstain
-        chosen = strict_choice(pred, spec)
-        correct_strict.append(int(chosen == {answer}))
-        abstained_strict += not chosen
-    # LawBench divides abstentions by every record, skipped ones included.
-    return TaskScore(mean(correct), ratio(abstained, len(preds)), mean(correct_strict),
-                     ratio(abstained_strict, len(correct_strict)), len(correct))
+    answer = spec.parse_ref(index, ref)
+    if answer is None:
+        return ItemRow(0, 0, 0, 1, 0, 0, 0, 0)
+    right, abstain = choice_judgement(pred, spec.options, answer)
+    chosen = strict_choice(pred, spec)
+    # LawBench divides abstentions by every record, skipped ones included; strict by the scored ones.
+    return ItemRow(right, 1, abstain, 1, int(chosen == {answer}), 1, int(not chosen), 1)
+
+
+def score_choice_task(task: str, preds: Sequence[str], refs: Sequence[str]) -> TaskScore:
+    return aggregate_rows([choice_item(task, i, pred, ref) for i, (pred, ref) in enumerate(zip(preds, refs))])

@@ -25,7 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, char_f1, mean, ratio
+from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, char_f1
+from lawbench.metrics.lawbench_oc.items import ItemRow, aggregate_rows
 
 ENTITY_TYPES = ("犯罪嫌疑人", "受害人", "被盗货币", "物品价值", "盗窃获利", "被盗物品", "作案工具", "时间", "地点",
                 "组织机构")
@@ -40,9 +41,9 @@ def _soft_f1(matched: list[float], n_pred: int, n_gold: int) -> float:
 
 
 # --------------------------------------------------------------------------- 2-5
-def _score_reading(preds: Sequence[str], refs: Sequence[str]) -> TaskScore:
-    score = mean([char_f1(ref.replace("回答:", ""), pred) for pred, ref in zip(preds, refs)])
-    return TaskScore(score, 0.0, score, 0.0, len(preds))
+def _reading_item(index: int, pred: str, ref: str) -> ItemRow:
+    f1 = char_f1(ref.replace("回答:", ""), pred)
+    return ItemRow(f1, 1, 0, 1, f1, 1, 0, 1)
 
 
 # --------------------------------------------------------------------------- 2-6
@@ -84,21 +85,13 @@ def _entity_f1(gold: dict[str, str], pred: dict[str, str]) -> float:
     return _soft_f1(matched, len(pred), len(gold))
 
 
-def _score_entities(preds: Sequence[str], refs: Sequence[str]) -> TaskScore:
-    scores, strict_scores, abstained, abstained_strict = [], [], 0, 0
-    for index, (pred, ref) in enumerate(zip(preds, refs)):
-        gold = gold_entities(index, ref)
-        found, found_strict = predicted_entities(pred), predicted_entities(pred, stop_at_semicolon=True)
-        if not gold:  # nothing to find: right only if nothing is predicted, never an abstention
-            scores.append(1 if not found else 0)
-            strict_scores.append(1 if not found_strict else 0)
-            continue
-        abstained += not found
-        abstained_strict += not found_strict
-        scores.append(_entity_f1(gold, found))
-        strict_scores.append(_entity_f1(gold, found_strict))
-    # LawBench's score is the sum over records / count; its abstention never reaches the table.
-    return TaskScore(mean(scores), 0.0, mean(strict_scores), ratio(abstained_strict, len(preds)), len(preds))
+def _entity_item(index: int, pred: str, ref: str) -> ItemRow:
+    gold = gold_entities(index, ref)
+    found, found_strict = predicted_entities(pred), predicted_entities(pred, stop_at_semicolon=True)
+    if not gold:  # nothing to find: right only if nothing is predicted, never an abstention
+        return ItemRow(int(not found), 1, 0, 1, int(not found_strict), 1, 0, 1)
+    # LawBench's score is the sum over records / count; its abstention never reaches the table (0).
+    return ItemRow(_entity_f1(gold, found), 1, 0, 1, _entity_f1(gold, found_strict), 1, int(not found_strict), 1)
 
 
 # --------------------------------------------------------------------------- 2-10
@@ -118,16 +111,16 @@ def _greedy_f1(gold: list[str], pred: list[str]) -> float:
     return _soft_f1(matched, len(pred), len(gold))
 
 
-def _score_triggers(preds: Sequence[str], refs: Sequence[str]) -> TaskScore:
-    scores, strict_scores = [], []
-    for pred, ref in zip(preds, refs):
-        gold = ref.split(";")
-        scores.append(_positional_f1(gold, pred.split(";")))
-        strict_pred = [item.strip() for item in re.split("[;；]", pred) if item.strip()] or [""]
-        strict_scores.append(_greedy_f1([item.strip() for item in gold], strict_pred))
-    return TaskScore(mean(scores), 0.0, mean(strict_scores), 0.0, len(preds))
+def _trigger_item(index: int, pred: str, ref: str) -> ItemRow:
+    gold = ref.split(";")
+    strict_pred = [item.strip() for item in re.split("[;；]", pred) if item.strip()] or [""]
+    return ItemRow(_positional_f1(gold, pred.split(";")), 1, 0, 1,
+                   _greedy_f1([item.strip() for item in gold], strict_pred), 1, 0, 1)
+
+
+def extraction_item(task: str, index: int, pred: str, ref: str) -> ItemRow:
+    return {"2-5": _reading_item, "2-6": _entity_item, "2-10": _trigger_item}[task](index, pred, ref)
 
 
 def score_extraction_task(task: str, preds: Sequence[str], refs: Sequence[str]) -> TaskScore:
-    scorer = {"2-5": _score_reading, "2-6": _score_entities, "2-10": _score_triggers}[task]
-    return scorer(preds, refs)
+    return aggregate_rows([extraction_item(task, i, pred, ref) for i, (pred, ref) in enumerate(zip(preds, refs))])

@@ -21,8 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, mean, ratio, set_f1, strict_extract
+from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, set_f1, strict_extract
 from lawbench.metrics.lawbench_oc.charges import CHARGES
+from lawbench.metrics.lawbench_oc.items import ItemRow, aggregate_rows
 
 # 2-3 marital disputes (AIStudio): the 20 labels.
 MARITAL_LABELS = ("婚后有子女", "限制行为能力子女抚养", "有夫妻共同财产", "支付抚养费", "不动产分割", "婚后分局",
@@ -93,19 +94,14 @@ LABEL_TASKS: dict[str, LabelTask] = {
 }
 
 
-def score_label_task(task: str, preds: Sequence[str], refs: Sequence[str]) -> TaskScore:
+def label_item(task: str, index: int, pred: str, ref: str) -> ItemRow:
     spec = LABEL_TASKS[task]
     reader = outermost_labels if spec.nested_names else found_labels
-    strict_reader = partial(reader, labels=spec.labels)
-    scores, strict_scores = [], []
-    abstained = abstained_strict = 0
-    for index, (pred, ref) in enumerate(zip(preds, refs)):
-        gold = spec.parse_ref(index, ref)
-        found = found_labels(pred, spec.labels)
-        abstained += not found
-        scores.append(set_f1(gold, found))
-        strict = strict_extract(pred, spec.tag, strict_reader)
-        abstained_strict += not strict
-        strict_scores.append(set_f1(gold, strict))
-    return TaskScore(mean(scores), ratio(abstained, len(preds)), mean(strict_scores),
-                     ratio(abstained_strict, len(preds)), len(scores))
+    gold = spec.parse_ref(index, ref)
+    found = found_labels(pred, spec.labels)
+    strict = strict_extract(pred, spec.tag, partial(reader, labels=spec.labels))
+    return ItemRow(set_f1(gold, found), 1, int(not found), 1, set_f1(gold, strict), 1, int(not strict), 1)
+
+
+def score_label_task(task: str, preds: Sequence[str], refs: Sequence[str]) -> TaskScore:
+    return aggregate_rows([label_item(task, i, pred, ref) for i, (pred, ref) in enumerate(zip(preds, refs))])

@@ -15,7 +15,8 @@ import logging
 from collections.abc import Sequence
 from functools import lru_cache
 
-from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore, mean
+from lawbench.metrics.lawbench_oc.base import RefFormatError, TaskScore
+from lawbench.metrics.lawbench_oc.items import ItemRow, aggregate_rows
 
 EMPTY_OUTPUT = "无内容"  # what LawBench scores in place of an empty output
 
@@ -82,30 +83,37 @@ def rouge_l_pair(hyp: str, ref: str) -> float:
     return 2.0 * ((precision * recall) / (precision + recall + 1e-8))
 
 
+def _rouge_l(index: int, hyp: str, ref: str) -> float:
+    """LawBench's ``compute_rouge`` of one pair on raw texts (an empty output scores as ``无内容``)."""
+    hyp = segment(hyp)
+    hyp = hyp if hyp.strip() != "" else EMPTY_OUTPUT
+    ref = segment(ref)
+    if ref.strip() == "":
+        # rouge-chinese raises here (and LawBench's evaluation stops): say which record.
+        raise RefFormatError(index, "reference is empty: ROUGE-L needs a reference text")
+    return rouge_l_pair(hyp, ref)
+
+
 def rouge_l_f(hyps: Sequence[str], refs: Sequence[str]) -> list[float]:
     """LawBench's ``compute_rouge`` (ROUGE-L F per pair) on raw texts.
 
     >>> [round(f, 4) for f in rouge_l_f(["盗窃公私财物", ""], ["盗窃公私财物，数额较大的", "任何文本"])]
     [0.6667, 0.0]
     """
-    scores = []
-    for index, (hyp, ref) in enumerate(zip(hyps, refs)):
-        hyp = segment(hyp)
-        hyp = hyp if hyp.strip() != "" else EMPTY_OUTPUT
-        ref = segment(ref)
-        if ref.strip() == "":
-            # rouge-chinese raises here (and LawBench's evaluation stops): say which record.
-            raise RefFormatError(index, "reference is empty: ROUGE-L needs a reference text")
-        scores.append(rouge_l_pair(hyp, ref))
-    return scores
+    return [_rouge_l(index, hyp, ref) for index, (hyp, ref) in enumerate(zip(hyps, refs))]
+
+
+def rouge_item(task: str, index: int, pred: str, ref: str) -> ItemRow:
+    """One record: ROUGE-L against LawBench's reference and against the strict one (no abstentions)."""
+    if task == "1-1":  # LawBench removes every "答案:" from the reference
+        lawbench_ref = strict_ref = ref.replace("答案:", "")
+    else:  # ...but keeps 3-8's leading "回答:", which strict scoring drops
+        lawbench_ref = ref
+        strict_ref = ref.removeprefix("回答:") if task == "3-8" else ref
+    score = _rouge_l(index, pred, lawbench_ref)
+    strict = score if strict_ref == lawbench_ref else _rouge_l(index, pred, strict_ref)
+    return ItemRow(score, 1, 0, 1, strict, 1, 0, 1)
 
 
 def score_rouge_task(task: str, preds: Sequence[str], refs: Sequence[str]) -> TaskScore:
-    if task == "1-1":  # LawBench removes every "答案:" from the reference
-        lawbench_refs = strict_refs = [ref.replace("答案:", "") for ref in refs]
-    else:  # ...but keeps 3-8's leading "回答:", which strict scoring drops
-        lawbench_refs = list(refs)
-        strict_refs = [ref.removeprefix("回答:") for ref in refs] if task == "3-8" else lawbench_refs
-    score = mean(rouge_l_f(preds, lawbench_refs))
-    strict = score if strict_refs == lawbench_refs else mean(rouge_l_f(preds, strict_refs))
-    return TaskScore(score, 0.0, strict, 0.0, len(preds))
+    return aggregate_rows([rouge_item(task, i, pred, ref) for i, (pred, ref) in enumerate(zip(preds, refs))])

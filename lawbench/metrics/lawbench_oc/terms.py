@@ -28,11 +28,10 @@ from lawbench.metrics.lawbench_oc.base import (
     RefFormatError,
     TaskScore,
     cn_to_arabic,
-    mean,
     normalize_digits,
-    ratio,
     strict_extract,
 )
+from lawbench.metrics.lawbench_oc.items import ItemRow, aggregate_rows
 
 MAX_DISTANCE = math.log(216)  # LawBench's cap and normaliser: ln(215 months + 1)
 TAG = "[刑期]"
@@ -101,22 +100,21 @@ def _distance(gold: int, pred: int | None) -> float:
     return abs(math.log(gold + 1) - math.log(pred + 1)) if pred is not None else MAX_DISTANCE
 
 
-def _normalised(distances: list[float]) -> float:
-    return (MAX_DISTANCE - mean(distances)) / MAX_DISTANCE
+def normalised(mean_distance):
+    """The task score from the mean distance (a float, or an array of resampled means)."""
+    return (MAX_DISTANCE - mean_distance) / MAX_DISTANCE
+
+
+def term_item(index: int, pred: str, ref: str) -> ItemRow:
+    """One record: its distances; a death / life reference is skipped but counts in LawBench's
+    abstention denominator (strict divides by the records it scores)."""
+    gold = gold_months(index, ref)
+    if gold is None:
+        return ItemRow(0, 0, 0, 1, 0, 0, 0, 0)
+    months, months_strict = lawbench_months(pred), strict_months(pred)
+    return ItemRow(_distance(gold, months), 1, int(months is None), 1,
+                   _distance(gold, months_strict), 1, int(months_strict is None), 1)
 
 
 def score_term_task(preds: Sequence[str], refs: Sequence[str]) -> TaskScore:
-    distances, strict_distances = [], []
-    abstained = abstained_strict = 0
-    for index, (pred, ref) in enumerate(zip(preds, refs)):
-        gold = gold_months(index, ref)
-        if gold is None:
-            continue
-        months = lawbench_months(pred)
-        abstained += months is None
-        distances.append(_distance(gold, months))
-        months = strict_months(pred)
-        abstained_strict += months is None
-        strict_distances.append(_distance(gold, months))
-    return TaskScore(_normalised(distances), ratio(abstained, len(preds)), _normalised(strict_distances),
-                     ratio(abstained_strict, len(strict_distances)), len(distances))
+    return aggregate_rows([term_item(i, pred, ref) for i, (pred, ref) in enumerate(zip(preds, refs))], normalised)

@@ -28,7 +28,8 @@ Public API:
 * :func:`score_items` / :func:`aggregate` — per-item results once, numbers from them.
 * :func:`item_stats` / :func:`corpus_score` — sacreBLEU rows per item and a corpus score from rows
   (an lm-eval aggregation: ``partial(corpus_score, "bleu")``).
-* :func:`bootstrap_stderr` / :func:`bootstrap_ci` / :func:`text_metrics_ci` — bootstrap over items.
+* :func:`bootstrap_stderr` / :func:`bootstrap_ci` / :func:`text_metrics_ci` — bootstrap over items;
+  :func:`corpus_aggregation` — a corpus metric as an lm-eval aggregation that bootstraps from its rows.
 * :func:`segment` / :class:`Segmented` — the shared jieba segmentation.
 
 Example:
@@ -37,7 +38,7 @@ Example:
     (True, 1)
 """
 
-from lawbench.metrics.text.bootstrap import BootstrapResult, bootstrap_ci, bootstrap_stderr
+from lawbench.metrics.text.bootstrap import BootstrapResult, bootstrap_ci, bootstrap_stderr, corpus_aggregation
 from lawbench.metrics.text.corpus import CORPUS_METRICS, corpus_score, item_stats
 from lawbench.metrics.text.pairwise import BLEU_WEIGHTS, PAIR_METRICS, NoWordNet, score_pair
 from lawbench.metrics.text.segment import Segmented, segment
@@ -63,6 +64,7 @@ __all__ = [
     "aggregate",
     "bootstrap_ci",
     "bootstrap_stderr",
+    "corpus_aggregation",
     "corpus_score",
     "item_stats",
     "pair_scores",

@@ -5,11 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
-import numpy as np
-
-from lawbench.metrics.text.bootstrap import DEFAULT_ITERS, DEFAULT_SEED, BootstrapResult, bootstrap_ci
+from lawbench.metrics.resample import MEAN
+from lawbench.metrics.text.bootstrap import (
+    DEFAULT_ITERS,
+    DEFAULT_SEED,
+    BootstrapResult,
+    bootstrap_ci,
+    corpus_aggregation,
+)
 from lawbench.metrics.text.corpus import CORPUS_METRICS, corpus_score, item_stats
 from lawbench.metrics.text.pairwise import METEOR_SYNONYMS, PAIR_METRICS, score_pair
 from lawbench.metrics.text.segment import segment
@@ -105,9 +109,9 @@ def text_metrics(predictions: Sequence[str], references: Sequence[str], *,
 def _aggregators(items: ItemScores):
     for name in METRICS:
         if name in PAIR_METRICS:
-            yield name, np.mean, [pair[name] for pair in items.pairs]
+            yield name, MEAN, [pair[name] for pair in items.pairs]
         else:
-            yield name, partial(corpus_score, name), items.stats[name]
+            yield name, corpus_aggregation(name), items.stats[name]
 
 
 def text_metrics_ci(items: ItemScores, *, iters: int = DEFAULT_ITERS, seed: int = DEFAULT_SEED,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lawbench.metrics.text import corpus_score, item_stats, pair_scores
+from lawbench.metrics.text import corpus_aggregation, item_stats, pair_scores
 from lawbench.tasks.legal_qa import data
 
 
@@ -33,13 +33,7 @@ def process_results(doc: dict, results: list[str]) -> dict:
     return {**pair_scores([prediction], [doc["reference"]])[0], **item_stats(prediction, doc["reference"])}
 
 
-def corpus_bleu(rows):
-    return corpus_score("bleu", rows)
-
-
-def corpus_ter(rows):
-    return corpus_score("ter", rows)
-
-
-def corpus_chrf(rows):
-    return corpus_score("chrf", rows)
+# Corpus scores of the summed rows; lawbench eval's bootstrap resamples the same rows (no re-scoring).
+corpus_bleu = corpus_aggregation("bleu")
+corpus_ter = corpus_aggregation("ter")
+corpus_chrf = corpus_aggregation("chrf")

@@ -106,7 +106,8 @@ def test_aggregation_is_score_task_on_the_whole_list(tmp_path):
     docs = load_task_docs("3-4", str(write_data(tmp_path, SYNTHETIC)))
     outputs = ["[刑期]3个月<eoa>", "[刑期]一年<eoa>", "不知道", "[刑期]6月<eoa>"]
     items = [utils.process_results(doc, [out])["score"] for doc, out in zip(docs, outputs)]
-    expected = score_task("3-4", [{"origin_prompt": i[3], "prediction": i[1], "refr": i[2]} for i in items])
+    expected = score_task("3-4", [{"origin_prompt": utils.doc_to_text(doc), "prediction": out, "refr": doc["answer"]}
+                                  for doc, out in zip(docs, outputs)])
     assert utils.aggregate_score(items) == expected["score"]
     assert utils.aggregate_abstention_rate(items) == expected["abstention_rate"] == 0.25
     assert utils.aggregate_score_strict(items) == expected["score_strict"]
