@@ -283,7 +283,7 @@ def _task_of(path: Path) -> tuple[str, str] | None:
         task_id = task_of_file_name(path.name)
         return ("lexeval", task_id) if task_id else None
     found = re.fullmatch(r"(\d+-\d+)\.json", path.name)
-    if found and found.group(1) in LAWBENCH and LAWBENCH[found.group(1)].scorer is not None:
+    if found and found.group(1) in LAWBENCH and (LAWBENCH[found.group(1)].item or LAWBENCH[found.group(1)].scorer):
         return "lawbench_oc", found.group(1)
     return None
 
