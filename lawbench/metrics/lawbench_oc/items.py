@@ -10,8 +10,9 @@ So each record is scored once into an :class:`ItemRow`, and
   (``counts @ rows``, see :mod:`lawbench.metrics.resample`), without reading any output again.
 
 >>> rows = [ItemRow(1, 1, 0, 1, 1, 1, 0, 1), ItemRow(0, 1, 1, 1, 0, 1, 1, 1)]
->>> aggregate_rows(rows)
-TaskScore(score=0.5, abstention_rate=0.5, score_strict=0.5, abstention_rate_strict=0.5, n_scored=2)
+>>> result = aggregate_rows(rows)
+>>> result.score, result.abstention_rate, result.score_strict, result.abstention_rate_strict, result.n_scored
+(0.5, 0.5, 0.5, 0.5, 2)
 >>> import numpy as np
 >>> replicate_rows(rows, np.array([[2, 0], [1, 1]]))["score"].tolist()
 [1.0, 0.5]
