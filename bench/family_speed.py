@@ -143,6 +143,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1,
                         help="torch CPU threads of every process (default 1: on a machine loaded by others, more "
                              "threads only spin and inflate CPU time; 0 keeps torch's default)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep what an earlier results file measured and this run does not (runs in parts)")
     parser.add_argument("--no-headline", dest="headline", action="store_false",
                         help="skip the one evaluation of LawBench 3-4 + 3-8 (time outside generation)")
     args = parser.parse_args()
@@ -162,6 +164,12 @@ def main() -> None:
                             "the comparable figure on a machine loaded by others. The manifest gives lawbench's "
                             "generation time in both.",
                     "families": {}}
+    if args.keep and OUT.is_file():  # an earlier part: its other families (and headline) stay, each with its load
+        earlier = json.loads(OUT.read_text(encoding="utf-8"))
+        result["families"] = {k: v for k, v in earlier.get("families", {}).items()
+                              if k not in args.families.split(",")}
+        if not args.headline and "headline_3_4_plus_3_8" in earlier:
+            result["headline_3_4_plus_3_8"] = earlier["headline_3_4_plus_3_8"]
     started = time.perf_counter()
     if args.headline:  # the second goal: LawBench 3-4 + 3-8 in one evaluation
         result["headline_3_4_plus_3_8"] = measure_outside(
