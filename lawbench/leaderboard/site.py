@@ -253,6 +253,22 @@ def _data_name(name: str, data_dir) -> str:
     return "/".join(parts[-2:]) if parts else name
 
 
+def _stage_rows_first(rows: list[dict], stage_ids: set[str]) -> list[dict]:
+    """Top-level blocks (a group with its members, or a lone task) that some stage scored come first; blocks
+    only published references have (LawBench's tasks beside a demo that never ran them) follow, in order.
+
+    >>> rows = [{"node": "g", "ancestors": [], "cells": {"ref": 1}}, {"node": "t", "ancestors": ["g"], "cells": {}},
+    ...         {"node": "u", "ancestors": [], "cells": {"sft": 1}}]
+    >>> [r["node"] for r in _stage_rows_first(rows, {"sft"})]
+    ['u', 'g', 't']
+    """
+    def block(row: dict) -> str:
+        return row["ancestors"][0] if row["ancestors"] else row["node"]
+
+    scored = {block(r) for r in rows if stage_ids & set(r["cells"])}
+    return sorted(rows, key=lambda r: block(r) not in scored)  # stable: the tree's order within each part
+
+
 def build_data(runs_dir: str | Path | Sequence[str | Path], *, iters: int = 1000, seed: int = 1234,
                title: str = DEFAULT_TITLE, references: Sequence[Reference] = ()) -> tuple[dict, dict]:
     """The site's data and its item records, computed from the runs under ``runs_dir`` (one folder or a
@@ -267,7 +283,7 @@ def build_data(runs_dir: str | Path | Sequence[str | Path], *, iters: int = 1000
     tree = TaskTree([runs[s.id] for s in columns])
     comparator = Comparator(runs, tree, iters=iters, seed=seed, references=frozenset(r.run.id for r in references))
     pairs = _pairs(stages) + reference_pairs(stages, list(references))
-    rows = _rows(comparator, tree, runs, columns)
+    rows = _stage_rows_first(_rows(comparator, tree, runs, columns), set(order))
     add_reference_changes(rows, comparator, order[-1] if order else None, list(references))
     transitions = _transitions(comparator, runs, pairs)
     _count_changes(pairs, transitions, rows)
