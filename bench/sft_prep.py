@@ -39,22 +39,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 from lawbench.tiny import corpus  # noqa: E402
+from lawbench.tiny.model import MARKED_CHAT_TEMPLATE  # noqa: E402
 from lawbench.utils.io import atomic_write_json  # noqa: E402
 
 OUT = Path(__file__).parent / "results" / "sft_prep.json"
-
-# The tiny model's ChatML template (lawbench/tiny/model.py) with TRL's generation markers.
-MARKED_TEMPLATE = (
-    "{%- for message in messages %}"
-    "{%- if message['role'] == 'assistant' %}"
-    "{{- '<|im_start|>assistant\\n' }}"
-    "{% generation %}{{- message['content'] + '<|im_end|>' + '\\n' }}{% endgeneration %}"
-    "{%- else %}"
-    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
-    "{%- endif %}"
-    "{%- endfor %}"
-    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
-)
 
 SYSTEMS = ("你是一名专业的法律助手，请根据中华人民共和国法律回答用户的问题。",
            "你是一个法律智能助手，回答应当准确、简洁，并引用相关法条。",
@@ -118,7 +106,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = args.model or init_tiny_model(Path(tmp) / "tiny")
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        tokenizer.chat_template = MARKED_TEMPLATE
+        tokenizer.chat_template = MARKED_CHAT_TEMPLATE
         chats = synthetic_chats(args.records)
         model = AutoModelForCausalLM.from_pretrained(model_dir)
         runs = []

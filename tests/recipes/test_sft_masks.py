@@ -5,21 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lawbench.recipes.conversation import _assistant_mask, tokenize_conversations, tokenized_dataset
-from lawbench.tiny.model import CHAT_TEMPLATE
-
-# The tiny ChatML template with the markers transformers/TRL need for return_assistant_tokens_mask
-# (as bench/sft_prep.py uses it).
-MARKED_TEMPLATE = (
-    "{%- for message in messages %}"
-    "{%- if message['role'] == 'assistant' %}"
-    "{{- '<|im_start|>assistant\\n' }}"
-    "{% generation %}{{- message['content'] + '<|im_end|>' + '\\n' }}{% endgeneration %}"
-    "{%- else %}"
-    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}"
-    "{%- endif %}"
-    "{%- endfor %}"
-    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
-)
+from lawbench.tiny.model import CHAT_TEMPLATE, MARKED_CHAT_TEMPLATE
 
 CHATS = [
     [{"role": "system", "content": "你是一名专业的法律助手。"},
@@ -41,7 +27,7 @@ def marked_tokenizer(tiny_model):
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
-    tokenizer.chat_template = MARKED_TEMPLATE
+    tokenizer.chat_template = MARKED_CHAT_TEMPLATE
     return tokenizer
 
 
